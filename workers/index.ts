@@ -1,5 +1,5 @@
-export { PartitionShard } from '../shards/partition';
-export { Sentinel } from '../shards/sentinel';
+export { PartitionShard } from '../shards/partition.ts';
+export { Sentinel } from '../shards/sentinel.ts';
 export interface Env { PARTITIONS: DurableObjectNamespace; SENTINEL: DurableObjectNamespace; SNAPSHOTS: R2Bucket; CLUSTER_SECRET: string }
 export default {
   async fetch(_req: Request, _env: Env): Promise<Response> {
