@@ -1,0 +1,87 @@
+/**
+ * Computed segments of one partition, kept in the shard's SQLite: per (table, segment) the people
+ * bitmap over the table's person ordinals, the definition it was computed from, when, and at which
+ * table version (ordinals are only meaningful for the version they were computed at).
+ */
+import { PeopleBitmap } from './bitmap.ts';
+
+export interface StoredSegment {
+  name: string;
+  /** The segment's script as written in its section (the cache is invalid when it changes). */
+  definition: string;
+  /** Epoch ms of the computation. */
+  computedAt: number;
+  /** TableStore.version at computation time. */
+  version: string;
+  bits: PeopleBitmap;
+}
+
+export interface SegmentSummary {
+  name: string;
+  size: number;
+  computedAt: number;
+}
+
+export class SegmentStore {
+  private readonly sql: SqlStorage;
+  private readonly cache = new Map<string, StoredSegment>();
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS q_segments (
+      tbl TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL, computed_at REAL NOT NULL,
+      version TEXT NOT NULL, people INTEGER NOT NULL, size INTEGER NOT NULL, bits BLOB NOT NULL,
+      PRIMARY KEY (tbl, name))`);
+  }
+
+  get(table: string, name: string): StoredSegment | null {
+    const key = `${table}\u0000${name}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const rows = this.sql
+      .exec<{ definition: string; computed_at: number; version: string; people: number; bits: ArrayBuffer }>(
+        'SELECT definition, computed_at, version, people, bits FROM q_segments WHERE tbl = ? AND name = ?',
+        table,
+        name,
+      )
+      .toArray();
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    const seg: StoredSegment = {
+      name,
+      definition: r.definition,
+      computedAt: r.computed_at,
+      version: r.version,
+      bits: PeopleBitmap.fromBytes(r.people, r.bits),
+    };
+    this.cache.set(key, seg);
+    return seg;
+  }
+
+  put(table: string, seg: StoredSegment): void {
+    this.sql.exec(
+      'INSERT OR REPLACE INTO q_segments (tbl, name, definition, computed_at, version, people, size, bits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      table,
+      seg.name,
+      seg.definition,
+      seg.computedAt,
+      seg.version,
+      seg.bits.size,
+      seg.bits.count(),
+      seg.bits.toBytes(),
+    );
+    this.cache.set(`${table}\u0000${seg.name}`, seg);
+  }
+
+  list(table: string): SegmentSummary[] {
+    return this.sql
+      .exec<{ name: string; size: number; computed_at: number }>('SELECT name, size, computed_at FROM q_segments WHERE tbl = ? ORDER BY name', table)
+      .toArray()
+      .map((r) => ({ name: r.name, size: r.size, computedAt: r.computed_at }));
+  }
+
+  dropTable(table: string): void {
+    this.sql.exec('DELETE FROM q_segments WHERE tbl = ?', table);
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${table}\u0000`)) this.cache.delete(k);
+  }
+}
