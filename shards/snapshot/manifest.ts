@@ -38,10 +38,12 @@ export interface SnapshotManifest {
   tookMs: number;
   /** What triggered it: an admin request or the cron schedule. */
   trigger: 'admin' | 'cron';
+  /** `cluster`: every table plus the config; `table`: one table's rows only (see cluster.ts). */
+  scope: 'cluster' | 'table';
   partitions: number;
   tables: ManifestTable[];
-  /** The sentinel's complete storage: restoring it restores config, segments and triggers. */
-  sentinel: StorageDump;
+  /** The sentinel's complete storage (cluster scope only): restoring it restores config, segments and triggers. */
+  sentinel: StorageDump | null;
 }
 
 export function newSnapshotId(now: Date, random: () => number = Math.random): string {

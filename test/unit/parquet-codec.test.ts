@@ -5,6 +5,7 @@ import type { TableSchema } from '../../lang/schema.ts';
 import { ParquetTableEncoder } from '../../shards/snapshot/parquet-encode.ts';
 import type { PeopleRanges, RowSource } from '../../shards/snapshot/parquet-encode.ts';
 import { NUMERIC_TIMESTAMPS, readSnapshotBatches } from '../../shards/snapshot/parquet-decode.ts';
+import { slicePeople } from '../../shards/snapshot/partition-io.ts';
 import type { InsertBatch } from '../../shards/store/batch.ts';
 
 const table: TableSchema = {
@@ -191,5 +192,31 @@ describe('parquet codec', () => {
     expect(meta.schema.some((e) => e.name === '__event_hash')).toBe(false);
     const read = async () => { for await (const _ of readSnapshotBatches(bytes.buffer as ArrayBuffer, table)) void _; };
     await expect(read()).rejects.toThrow(/__event_hash/);
+  });
+
+  it('writes a partition sliced into whole people (the export path) as one file with the same rows', async () => {
+    const source = buildSource(rows);
+    // people hold 3, 1 and 2 rows; a slice always takes at least one whole person
+    for (const [maxRows, expectedSlices] of [[1, 3], [2, 3], [3, 2], [100, 1]]) {
+      const parts: Uint8Array[] = [];
+      const enc = new ParquetTableEncoder(table, (b) => { parts.push(b); }, { rowGroupRows: 2 });
+      let next: number | null = 0;
+      let slices = 0;
+      while (next !== null) {
+        const slice = slicePeople(source, next, maxRows);
+        expect(slice.source.people.end.at(-1)).toBe(slice.source.block.length);
+        await enc.write(slice.source);
+        next = slice.nextPerson;
+        slices++;
+      }
+      expect(slices).toBe(expectedSlices);
+      const { bytes } = await enc.finish();
+      const buf = new Uint8Array(bytes);
+      let at = 0;
+      for (const p of parts) { buf.set(p, at); at += p.length; }
+      const batches: InsertBatch[] = [];
+      for await (const b of readSnapshotBatches(buf.buffer, table)) batches.push(b);
+      expect(batchRows(batches)).toEqual(expectedRows(rows));
+    }
   });
 });
