@@ -1,0 +1,654 @@
+/**
+ * Expressions → closures over a Frame. Names and column slots are resolved here, once; the closures
+ * only index typed arrays. Common hot shapes get specialised closures: text column vs string literal
+ * compares dictionary codes as integers, numeric column vs number literal compares floats, and set
+ * columns are scanned in place instead of being materialised.
+ */
+import type { CmpOp, Expr } from './ast.ts';
+import type { ColumnDef } from './schema.ts';
+import { ACTION_SLOT, EXIT_SIGNAL, type Frame } from './frame.ts';
+import { TIME_NAMES, type Resolution } from './check.ts';
+import { compileError } from './indent.ts';
+import * as cur from './cursor.ts';
+import { DbError } from './errors.ts';
+import {
+  add, contains, div, eq, floordiv, ge, getItem, getSlice, gt, is, le, lt, mod, mul, ne, neg, pyStr, sub, truthy,
+  type Key, type PySet, type Value,
+} from './runtime/values.ts';
+import { FUNCTIONS } from './runtime/builtins.ts';
+import { callMethod } from './runtime/methods.ts';
+import { compileInlineAgg } from './inline-agg.ts';
+
+export type Ev = (f: Frame) => Value;
+export type Cond = (f: Frame) => boolean;
+
+/** A user function: params are global slots; `run` is filled in after all bodies are compiled. */
+export interface UserFn {
+  params: number[];
+  run: (f: Frame) => Value;
+}
+
+/** Anything that reads one row of a column: values, None-ness and raw equality between two rows. */
+export interface ColumnAccess {
+  read: Ev;
+  /** Raw equality of two rows (both None counts as equal). */
+  same: (f: Frame, a: number, b: number) => boolean;
+  def: ColumnDef | null;
+}
+
+const MAX_CALL_DEPTH = 64;
+
+/** Builtins that may keep their argument array, so they get a fresh one each call. */
+const KEEPS_ARGS = new Set(['list', 'set', 'dict']);
+
+export class ExprCompiler {
+  readonly colSlots = new Map<string, number>();
+  readonly colDefs: ColumnDef[] = [];
+  readonly textConsts: { slot: number; text: string }[] = [];
+  readonly userFns = new Map<string, UserFn>();
+  /** Set by the statement compiler: compiles tally(...) calls (needs the aggregators). */
+  tally: ((args: Expr[], at: Expr) => Ev) | null = null;
+
+  readonly res: Resolution;
+
+  constructor(res: Resolution) {
+    this.res = res;
+    for (const [name, def] of res.columns) {
+      this.colSlots.set(name, this.colDefs.length);
+      this.colDefs.push(def);
+    }
+    for (const [name, d] of res.defs) {
+      this.userFns.set(name, { params: d.params.map((p) => res.vars.get(p)!), run: () => null });
+    }
+  }
+
+  private err(at: Expr, code: string, detail: string): never {
+    throw compileError(code, `line ${at.line}: ${detail}`, at.line, at.col, this.res.source);
+  }
+
+  textConst(slot: number, text: string): number {
+    const i = this.textConsts.findIndex((c) => c.slot === slot && c.text === text);
+    if (i >= 0) return i;
+    this.textConsts.push({ slot, text });
+    return this.textConsts.length - 1;
+  }
+
+  /** Access to a column or row built-in by name. */
+  column(name: string): ColumnAccess {
+    switch (name) {
+      case 'person':
+      case 'people':
+        return { read: (f) => f.person, same: () => true, def: null };
+      case 'stamp':
+      case 'event_time':
+        return { read: (f) => f.stamp[f.row]!, same: (f, a, b) => f.stamp[a] === f.stamp[b], def: null };
+      case 'session':
+        return { read: (f) => f.session[f.row - f.start]!, same: (f, a, b) => f.session[a - f.start] === f.session[b - f.start], def: null };
+      case 'action':
+        return {
+          read: (f) => {
+            const c = f.actionCodes[f.row]!;
+            return c < 0 ? null : f.actionDict[c]!;
+          },
+          same: (f, a, b) => f.actionCodes[a] === f.actionCodes[b],
+          def: null,
+        };
+    }
+    const i = this.colSlots.get(name)!;
+    const def = this.colDefs[i]!;
+    if (def.isSet) {
+      const same = (f: Frame, a: number, b: number): boolean => {
+        const o = f.offs[i]!;
+        const la = o[a + 1]! - o[a]!;
+        if (la !== o[b + 1]! - o[b]!) return false;
+        if (def.type === 'text') {
+          const c = f.codes[i]!;
+          for (let k = 0; k < la; k++) if (c[o[a]! + k] !== c[o[b]! + k]) return false;
+        } else {
+          const v = f.nums[i]!;
+          for (let k = 0; k < la; k++) if (v[o[a]! + k] !== v[o[b]! + k]) return false;
+        }
+        return true;
+      };
+      const read: Ev =
+        def.type === 'text'
+          ? (f) => {
+              const o = f.offs[i]!;
+              const c = f.codes[i]!;
+              const d = f.dicts[i]!;
+              const s: PySet = new Set();
+              for (let k = o[f.row]!; k < o[f.row + 1]!; k++) s.add(d[c[k]!]!);
+              return s;
+            }
+          : (f) => {
+              const o = f.offs[i]!;
+              const v = f.nums[i]!;
+              const s: PySet = new Set();
+              for (let k = o[f.row]!; k < o[f.row + 1]!; k++) s.add(def.type === 'bool' ? v[k] !== 0 : v[k]!);
+              return s;
+            };
+      return { read, same, def };
+    }
+    if (def.type === 'text') {
+      return {
+        read: (f) => {
+          const c = f.codes[i]![f.row]!;
+          return c < 0 ? null : f.dicts[i]![c]!;
+        },
+        same: (f, a, b) => f.codes[i]![a] === f.codes[i]![b],
+        def,
+      };
+    }
+    const same = (f: Frame, a: number, b: number): boolean => {
+      const v = f.nums[i]!;
+      const x = v[a]!;
+      const y = v[b]!;
+      return x === y || (x !== x && y !== y);
+    };
+    if (def.type === 'bool') {
+      return {
+        read: (f) => {
+          const v = f.nums[i]![f.row]!;
+          return v === v ? v !== 0 : null;
+        },
+        same,
+        def,
+      };
+    }
+    return {
+      read: (f) => {
+        const v = f.nums[i]![f.row]!;
+        return v === v ? v : null;
+      },
+      same,
+      def,
+    };
+  }
+
+  private isVar(e: Expr): boolean {
+    return e.k === 'name' && this.res.vars.has(e.name);
+  }
+
+  /** The user set column an expression names, if it is one. */
+  private setColumn(e: Expr): number | null {
+    if (e.k !== 'name' || this.isVar(e)) return null;
+    const i = this.colSlots.get(e.name);
+    return i !== undefined && this.colDefs[i]!.isSet ? i : null;
+  }
+
+  /** Slot of a plain (non-set) text column or the action built-in, for code comparisons. */
+  private textColumn(e: Expr): number | null {
+    if (e.k !== 'name' || this.isVar(e)) return null;
+    if (e.name === 'action') return ACTION_SLOT;
+    const i = this.colSlots.get(e.name);
+    return i !== undefined && !this.colDefs[i]!.isSet && this.colDefs[i]!.type === 'text' ? i : null;
+  }
+
+  private numColumn(e: Expr): number | null {
+    if (e.k !== 'name' || this.isVar(e)) return null;
+    const i = this.colSlots.get(e.name);
+    if (i === undefined) return null;
+    const d = this.colDefs[i]!;
+    return !d.isSet && (d.type === 'int' || d.type === 'double') ? i : null;
+  }
+
+  /** `v in S` for set column slot i at the current row, without materialising S. */
+  private setHas(i: number, v: Ev): Cond {
+    const def = this.colDefs[i]!;
+    if (def.type === 'text') {
+      return (f) => {
+        const x = v(f);
+        if (typeof x !== 'string') return false;
+        const o = f.offs[i]!;
+        const c = f.codes[i]!;
+        const d = f.dicts[i]!;
+        for (let k = o[f.row]!; k < o[f.row + 1]!; k++) if (d[c[k]!] === x) return true;
+        return false;
+      };
+    }
+    const bool = def.type === 'bool';
+    return (f) => {
+      const x = v(f);
+      const n = typeof x === 'number' ? x : typeof x === 'boolean' ? (x ? 1 : 0) : null;
+      if (n === null || (bool && typeof x === 'number')) return false;
+      const o = f.offs[i]!;
+      const vals = f.nums[i]!;
+      for (let k = o[f.row]!; k < o[f.row + 1]!; k++) if (vals[k] === n) return true;
+      return false;
+    };
+  }
+
+  /** `S in container`: any element of set column i is in the container. */
+  private setAnyIn(i: number, container: Ev): Cond {
+    const def = this.colDefs[i]!;
+    return (f) => {
+      const cont = container(f);
+      const o = f.offs[i]!;
+      for (let k = o[f.row]!; k < o[f.row + 1]!; k++) {
+        const el: Key = def.type === 'text' ? f.dicts[i]![f.codes[i]![k]!]! : def.type === 'bool' ? f.nums[i]![k] !== 0 : f.nums[i]![k]!;
+        if (contains(cont, el)) return true;
+      }
+      return false;
+    };
+  }
+
+  /** Compiles an expression used for its truth value. */
+  cond(e: Expr): Cond {
+    switch (e.k) {
+      case 'cmp':
+        return this.compare(e);
+      case 'and': {
+        const l = this.cond(e.l);
+        const r = this.cond(e.r);
+        return (f) => l(f) && r(f);
+      }
+      case 'or': {
+        const l = this.cond(e.l);
+        const r = this.cond(e.r);
+        return (f) => l(f) || r(f);
+      }
+      case 'not': {
+        const x = this.cond(e.e);
+        return (f) => !x(f);
+      }
+      case 'const': {
+        const v = e.v === true;
+        return () => v;
+      }
+    }
+    const x = this.expr(e);
+    return (f) => truthy(x(f));
+  }
+
+  private compare(e: Extract<Expr, { k: 'cmp' }>): Cond {
+    if (e.ops.length === 1) return this.compareOne(e.ops[0]!, e.operands[0]!, e.operands[1]!);
+    const parts = e.ops.map((op, i) => ({ op: opFn(op), operand: this.expr(e.operands[i + 1]!) }));
+    const first = this.expr(e.operands[0]!);
+    return (f) => {
+      let a = first(f);
+      for (const p of parts) {
+        const b = p.operand(f);
+        if (!p.op(a, b)) return false;
+        a = b;
+      }
+      return true;
+    };
+  }
+
+  private compareOne(op: CmpOp, le_: Expr, re: Expr): Cond {
+    const eqOp = op === '==' || op === '=';
+    const neOp = op === '!=';
+    // Set columns (pyql.md §4).
+    const ls = this.setColumn(le_);
+    if (ls !== null) {
+      const r = this.expr(re);
+      if (eqOp || op === 'is') return this.setHas(ls, r);
+      if (neOp || op === 'is not') {
+        const h = this.setHas(ls, r);
+        return (f) => !h(f);
+      }
+      if (op === 'in') return this.setAnyIn(ls, r);
+      if (op === 'not in') {
+        const h = this.setAnyIn(ls, r);
+        return (f) => !h(f);
+      }
+    }
+    const rs = this.setColumn(re);
+    if (rs !== null && (op === 'in' || op === 'not in')) {
+      const h = this.setHas(rs, this.expr(le_));
+      return op === 'in' ? h : (f) => !h(f);
+    }
+    // Text column vs string literal: integer code comparison.
+    if (eqOp || neOp) {
+      const [colE, litE] = re.k === 'str' ? [le_, re] : le_.k === 'str' ? [re, le_] : [null, null];
+      const slot = colE ? this.textColumn(colE) : null;
+      if (slot !== null && litE?.k === 'str') {
+        const k = this.textConst(slot, litE.v);
+        if (slot === ACTION_SLOT) return eqOp ? (f) => f.actionCodes[f.row] === f.constCodes[k] : (f) => f.actionCodes[f.row] !== f.constCodes[k];
+        return eqOp ? (f) => f.codes[slot]![f.row] === f.constCodes[k] : (f) => f.codes[slot]![f.row] !== f.constCodes[k];
+      }
+    }
+    // Numeric column vs number literal: float comparison (NaN = None compares false, != true).
+    const nslot = this.numColumn(le_);
+    if (nslot !== null && re.k === 'num') {
+      const c = re.v;
+      switch (op) {
+        case '==': case '=': return (f) => f.nums[nslot]![f.row] === c;
+        case '!=': return (f) => f.nums[nslot]![f.row] !== c;
+        case '<': return (f) => f.nums[nslot]![f.row]! < c;
+        case '<=': return (f) => f.nums[nslot]![f.row]! <= c;
+        case '>': return (f) => f.nums[nslot]![f.row]! > c;
+        case '>=': return (f) => f.nums[nslot]![f.row]! >= c;
+      }
+    }
+    const l = this.expr(le_);
+    const r = this.expr(re);
+    const fn = opFn(op);
+    return (f) => fn(l(f), r(f));
+  }
+
+  expr(e: Expr): Ev {
+    switch (e.k) {
+      case 'num': case 'str': case 'const': {
+        const v = e.v;
+        return () => v;
+      }
+      case 'name':
+        return this.name(e);
+      case 'list': {
+        const items = e.items.map((x) => this.expr(x));
+        return (f) => items.map((x) => x(f));
+      }
+      case 'dict': {
+        const entries = e.entries.map((x) => ({ k: this.expr(x.key), v: this.expr(x.value) }));
+        return (f) => {
+          const m = new Map<Key, Value>();
+          for (const x of entries) m.set(keyOf(x.k(f)), x.v(f));
+          return m;
+        };
+      }
+      case 'bin':
+        return this.binary(e.op, this.expr(e.l), this.expr(e.r));
+      case 'neg': {
+        const x = this.expr(e.e);
+        return (f) => {
+          const v = x(f);
+          return typeof v === 'number' ? -v : neg(v);
+        };
+      }
+      case 'pos': {
+        const x = this.expr(e.e);
+        return (f) => {
+          const v = x(f);
+          if (typeof v === 'number' || v === null) return v;
+          if (typeof v === 'boolean') return v ? 1 : 0;
+          throw new DbError('run_time', 'type_error', 'unary + needs a number');
+        };
+      }
+      case 'not': {
+        const c = this.cond(e.e);
+        return (f) => !c(f);
+      }
+      case 'and': {
+        const l = this.expr(e.l);
+        const r = this.expr(e.r);
+        return (f) => {
+          const a = l(f);
+          return truthy(a) ? r(f) : a;
+        };
+      }
+      case 'or': {
+        const l = this.expr(e.l);
+        const r = this.expr(e.r);
+        return (f) => {
+          const a = l(f);
+          return truthy(a) ? a : r(f);
+        };
+      }
+      case 'cmp':
+        return this.compare(e);
+      case 'call':
+        return this.call(e);
+      case 'index': {
+        const x = this.expr(e.e);
+        const k = this.expr(e.index);
+        return (f) => getItem(x(f), k(f));
+      }
+      case 'slice': {
+        const x = this.expr(e.e);
+        const a = e.from ? this.expr(e.from) : () => null;
+        const b = e.to ? this.expr(e.to) : () => null;
+        return (f) => getSlice(x(f), a(f), b(f));
+      }
+      case 'attr':
+        return this.err(e, 'bad_attribute', `'.${e.name}' must be called as a method`);
+      case 'time': {
+        const unit = e.unitMs;
+        if (e.e.k === 'num') {
+          const v = e.e.v * unit;
+          return () => v;
+        }
+        const x = this.expr(e.e);
+        return (f) => {
+          const v = x(f);
+          return typeof v === 'number' ? v * unit : mul(v, unit);
+        };
+      }
+      case 'agg':
+        return compileInlineAgg(this, e);
+    }
+  }
+
+  private binary(op: string, l: Ev, r: Ev): Ev {
+    switch (op) {
+      case '+':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          return typeof a === 'number' && typeof b === 'number' ? a + b : add(a, b);
+        };
+      case '-':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          return typeof a === 'number' && typeof b === 'number' ? a - b : sub(a, b);
+        };
+      case '*':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          return typeof a === 'number' && typeof b === 'number' ? a * b : mul(a, b);
+        };
+      case '/':
+        return (f) => div(l(f), r(f));
+      case '//':
+        return (f) => floordiv(l(f), r(f));
+      default:
+        return (f) => mod(l(f), r(f));
+    }
+  }
+
+  private name(e: Extract<Expr, { k: 'name' }>): Ev {
+    const n = e.name;
+    const slot = this.res.vars.get(n);
+    if (slot !== undefined) return (f) => f.slots[slot]!;
+    if (n === 'event_time' || this.colSlots.has(n) || n === 'person' || n === 'people' || n === 'stamp' || n === 'action' || n === 'session') {
+      return this.column(n).read;
+    }
+    if (TIME_NAMES.has(n)) return this.timeName(n);
+    if (n === 'each_value') return (f) => f.ctx!.eachValue ?? null;
+    return this.err(e, 'unknown_name', `'${n}' is not a column, variable or built-in`);
+  }
+
+  private timeName(n: string): Ev {
+    switch (n) {
+      case 'now':
+        return (f) => f.ctx!.now;
+      case 'event_time':
+        return (f) => f.stamp[f.row]!;
+      case 'first_event':
+        return (f) => (f.end > f.start ? f.stamp[f.start]! : null);
+      case 'last_event':
+        return (f) => (f.end > f.start ? f.stamp[f.end - 1]! : null);
+      case 'first_match':
+        return (f) => (f.matchDepth > 0 ? f.stamp[f.matchRows[0]!]! : null);
+      case 'session_count':
+        return (f) => f.sessionCount;
+      default: // prev_match, last_match: the enclosing match one level out
+        return (f) => (f.matchDepth > 0 ? f.stamp[f.matchRows[Math.max(f.matchDepth - 2, 0)]!]! : null);
+    }
+  }
+
+  /** Evaluates argument closures into a reused buffer (fresh when a nested call could re-enter). */
+  private args(args: Expr[], fresh: boolean): (f: Frame) => Value[] {
+    const fns = args.map((a) => this.expr(a));
+    const n = fns.length;
+    if (fresh || args.some((a) => this.callsUser(a))) {
+      return (f) => {
+        const out = new Array<Value>(n);
+        for (let i = 0; i < n; i++) out[i] = fns[i]!(f);
+        return out;
+      };
+    }
+    const buf = new Array<Value>(n).fill(null);
+    return (f) => {
+      for (let i = 0; i < n; i++) buf[i] = fns[i]!(f);
+      return buf;
+    };
+  }
+
+  private callsUser(e: Expr): boolean {
+    if (e.k === 'call' && e.fn.k === 'name' && this.userFns.has(e.fn.name)) return true;
+    for (const v of Object.values(e)) {
+      if (v && typeof v === 'object') {
+        if (Array.isArray(v)) {
+          for (const x of v) if (x && typeof x === 'object' && 'k' in x ? this.callsUser(x as Expr) : isEntry(x) && (this.callsUser(x.key) || this.callsUser(x.value))) return true;
+        } else if ('k' in v && this.callsUser(v as Expr)) return true;
+      }
+    }
+    return false;
+  }
+
+  private call(e: Extract<Expr, { k: 'call' }>): Ev {
+    const fn = e.fn;
+    if (fn.k === 'attr') {
+      const recv = this.expr(fn.e);
+      const args = this.args(e.args, false);
+      const name = fn.name;
+      return (f) => {
+        const r = recv(f);
+        return callMethod(r, name, args(f));
+      };
+    }
+    const name = (fn as { name: string }).name;
+    const user = this.userFns.get(name);
+    if (user) return this.userCall(user, e.args);
+    if (TIME_NAMES.has(name)) return this.timeName(name);
+    const special = this.special(name, e);
+    if (special) return special;
+    const builtin = FUNCTIONS[name]!;
+    const args = this.args(e.args, KEEPS_ARGS.has(name));
+    const impl = builtin.fn;
+    return (f) => impl(args(f));
+  }
+
+  private userCall(user: UserFn, argExprs: Expr[]): Ev {
+    const fns = argExprs.map((a) => this.expr(a));
+    const n = fns.length;
+    return (f) => {
+      // Arguments are evaluated before any parameter is assigned (they may read the parameters).
+      const vals = n === 0 ? EMPTY_ARGS : new Array<Value>(n);
+      for (let i = 0; i < n; i++) vals[i] = fns[i]!(f);
+      for (let i = 0; i < n; i++) f.slots[user.params[i]!] = vals[i]!;
+      if (++f.callDepth > MAX_CALL_DEPTH) {
+        throw new DbError('run_time', 'recursion_limit', `function calls nest deeper than ${MAX_CALL_DEPTH}`);
+      }
+      if (--f.budget < 0) f.charge(0);
+      const row = f.row;
+      try {
+        return user.run(f);
+      } finally {
+        f.row = row;
+        f.callDepth--;
+      }
+    };
+  }
+
+  /** Functions that need the cursor or run context (check.ts SPECIAL_FUNCTIONS). */
+  private special(name: string, e: Extract<Expr, { k: 'call' }>): Ev | null {
+    const a = e.args.map((x) => this.expr(x));
+    switch (name) {
+      case 'tally':
+        return this.tally!(e.args, e);
+      case 'iter_next':
+        return cur.iterNext;
+      case 'iter_prev':
+        return cur.iterPrev;
+      case 'iter_get':
+        return cur.iterGet;
+      case 'iter_set':
+        return (f) => cur.iterSet(f, a[0]!(f));
+      case 'iter_move_first':
+        return cur.iterMoveFirst;
+      case 'iter_move_last':
+        return cur.iterMoveLast;
+      case 'iter_within':
+        return (f) => cur.iterWithin(f, a[0]!(f), a[1]!(f));
+      case 'iter_between':
+        return (f) => cur.iterBetween(f, a[0]!(f), a[1]!(f));
+      case 'event_count':
+        return (f) => f.events();
+      case 'population':
+      case 'complement':
+      case 'compliment': {
+        const neg_ = name !== 'population';
+        return (f) => inSegment(f, a[0]!(f)) !== neg_;
+      }
+      case 'intersection':
+        return (f) => inSegment(f, a[0]!(f)) && inSegment(f, a[1]!(f));
+      case 'union':
+        return (f) => inSegment(f, a[0]!(f)) || inSegment(f, a[1]!(f));
+      case 'difference':
+        return (f) => inSegment(f, a[0]!(f)) && !inSegment(f, a[1]!(f));
+      case 'emit':
+        return (f) => {
+          f.ctx!.emit?.(pyStr(a[0]!(f)));
+          throw EXIT_SIGNAL;
+        };
+      case 'schedule':
+        return (f) => {
+          const delay = a[0]!(f);
+          const fnName = a[1]!(f);
+          if (typeof delay !== 'number' || typeof fnName !== 'string' || !this.userFns.has(fnName)) {
+            throw new DbError('run_time', 'bad_schedule', 'schedule(delay_ms, "function_name") needs a number and a defined function name');
+          }
+          f.ctx!.schedule?.(delay, fnName);
+          return null;
+        };
+      case 'debug':
+        return (f) => {
+          f.ctx!.debugLog?.push(a[0]!(f));
+          return null;
+        };
+      case 'log':
+        return (f) => {
+          const parts = a.map((x) => pyStr(x(f)));
+          f.ctx!.debugLog?.push(parts.join(' '));
+          return null;
+        };
+    }
+    return null;
+  }
+}
+
+const EMPTY_ARGS: Value[] = [];
+
+function isEntry(x: unknown): x is { key: Expr; value: Expr } {
+  return typeof x === 'object' && x !== null && 'key' in x && 'value' in x;
+}
+
+function inSegment(f: Frame, name: Value): boolean {
+  const test = f.ctx!.inSegment;
+  if (!test) throw new DbError('run_time', 'no_segments', 'segment math (population, union, ...) needs segments; use it in @segment scripts');
+  return test(pyStr(name));
+}
+
+function keyOf(v: Value): Key {
+  if (v === null || typeof v !== 'object') return v;
+  throw new DbError('run_time', 'unhashable', 'containers cannot be dict keys');
+}
+
+function opFn(op: CmpOp): (a: Value, b: Value) => boolean {
+  switch (op) {
+    case '==': case '=': return eq;
+    case '!=': return ne;
+    case '<': return lt;
+    case '<=': return le;
+    case '>': return gt;
+    case '>=': return ge;
+    case 'is': return is;
+    case 'is not': return (a, b) => !is(a, b);
+    case 'in': return (a, b) => contains(b, a);
+    case 'not in': return (a, b) => !contains(b, a);
+  }
+}

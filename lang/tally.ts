@@ -1,0 +1,105 @@
+/**
+ * `tally(k1, ..., kn)` (pyql.md §7): evaluates the keys into a reused buffer, computes each
+ * aggregator's value and distinct key for the current row, and hands them to the ResultTree.
+ *
+ * Distinct keys without allocation: a column aggregator's key is (with-value, row stamp). Rows with
+ * equal stamps are adjacent, so the pair is identified exactly by the first row of the person that
+ * has the same stamp and the same with-value; that row's offset is the key.
+ */
+import type { Expr } from './ast.ts';
+import { EXIT_SIGNAL, type Frame } from './frame.ts';
+import type { ColumnAccess, Ev, ExprCompiler } from './compile-expr.ts';
+import type { Resolution } from './check.ts';
+import type { AggSpec } from './result.ts';
+import { pyStr, type Key, type Value } from './runtime/values.ts';
+
+type AggFn = (f: Frame) => void;
+
+/** Offset (from the person's first row) of the first row sharing row r's stamp and with-value. */
+function canonicalRow(f: Frame, r: number, same: ColumnAccess['same']): number {
+  const st = f.stamp;
+  const s = st[r];
+  let best = r;
+  for (let q = r - 1; q >= f.start && st[q] === s; q--) if (same(f, q, r)) best = q;
+  return best - f.start;
+}
+
+export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => Ev {
+  const n = res.aggs.length;
+  const values = new Array<Value>(n).fill(null);
+  const distinct = new Array<string | number>(n).fill(0);
+  const aggFns = res.aggs.map((spec, i) => aggFn(cx, res, spec, i, values, distinct));
+
+  return (args) => {
+    if (res.mode === 'segment') {
+      return (f) => {
+        f.member = true;
+        throw EXIT_SIGNAL;
+      };
+    }
+    const k = args.length;
+    if (k === 0) return () => null;
+    const keyFns = args.map((a) => cx.expr(a));
+    const keys = new Array<Key>(k).fill(null);
+    return (f) => {
+      const tree = f.result;
+      if (tree === null) return null;
+      let depth = 0;
+      for (; depth < k; depth++) {
+        const v = keyFns[depth]!(f);
+        if (v === null) break;
+        keys[depth] = v as Key;
+      }
+      if (depth === 0) return null;
+      for (let i = 0; i < n; i++) aggFns[i]!(f);
+      tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);
+      return null;
+    };
+  };
+}
+
+function aggFn(cx: ExprCompiler, res: Resolution, spec: AggSpec, i: number, values: Value[], distinct: (string | number)[]): AggFn {
+  const src = spec.source;
+  if (src.type === 'person') {
+    return (f) => {
+      values[i] = 1;
+      distinct[i] = f.person;
+    };
+  }
+  if (src.type === 'variable') {
+    const slot = res.vars.get(src.name)!;
+    return (f) => {
+      const v = f.slots[slot]!;
+      values[i] = v === null ? null : 1;
+      distinct[i] = `${typeof v}:${pyStr(v)}@${f.stamp[f.row]}`;
+    };
+  }
+  const col = cx.column(src.name);
+  const withCol = spec.withColumn ? cx.column(spec.withColumn) : col;
+  const same = withCol.same;
+  const read = col.read;
+  const isSet = col.def?.isSet === true;
+  // Sessions count as themselves: `count session` counts distinct sessions (pyql.md §9 dataset B).
+  const key: (f: Frame) => number =
+    src.name === 'session' && !spec.withColumn ? (f) => f.session[f.row - f.start]! : (f) => canonicalRow(f, f.row, same);
+  switch (spec.kind) {
+    case 'count':
+      return (f) => {
+        const v = read(f);
+        values[i] = v === null || (isSet && (v as Set<Key>).size === 0) ? null : 1;
+        distinct[i] = key(f);
+      };
+    case 'value':
+      return (f) => {
+        const v = read(f);
+        values[i] = v !== null && typeof v === 'object' ? null : v;
+        distinct[i] = key(f);
+      };
+    default:
+      return (f) => {
+        const v = read(f);
+        values[i] = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null;
+        distinct[i] = key(f);
+      };
+  }
+}
