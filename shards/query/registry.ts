@@ -1,0 +1,69 @@
+/**
+ * The segment registry kept by the sentinel (its SQLite): every `@segment` definition ever computed
+ * per table, so `segments=` can name it, shards can recompute it when their copy is stale, and the
+ * scheduled refresher knows which ones are due. The sentinel exposes these through thin RPC methods.
+ */
+import type { SegmentDef } from './types.ts';
+
+export interface DueSegments {
+  table: string;
+  names: string[];
+}
+
+export class SegmentRegistry {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS q_segment_defs (
+      tbl TEXT NOT NULL, name TEXT NOT NULL, script TEXT NOT NULL, ttl REAL NOT NULL, use_cached INTEGER NOT NULL,
+      refresh REAL, last_refresh REAL NOT NULL, PRIMARY KEY (tbl, name))`);
+  }
+
+  list(table: string): SegmentDef[] {
+    return this.sql
+      .exec<{ name: string; script: string; ttl: number; use_cached: number; refresh: number | null }>(
+        'SELECT name, script, ttl, use_cached, refresh FROM q_segment_defs WHERE tbl = ? ORDER BY name',
+        table,
+      )
+      .toArray()
+      .map((r) => ({ name: r.name, script: r.script, ttl: r.ttl, useCached: r.use_cached === 1, refresh: r.refresh }));
+  }
+
+  /** Records definitions that were just computed at `now` (a changed script replaces the old one). */
+  put(table: string, defs: SegmentDef[], now: number): void {
+    for (const d of defs) {
+      this.sql.exec(
+        'INSERT OR REPLACE INTO q_segment_defs (tbl, name, script, ttl, use_cached, refresh, last_refresh) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        table,
+        d.name,
+        d.script,
+        d.ttl,
+        d.useCached ? 1 : 0,
+        d.refresh,
+        now,
+      );
+    }
+  }
+
+  /** Segments whose refresh interval has elapsed at `now`, grouped by table. */
+  due(now: number): DueSegments[] {
+    const rows = this.sql
+      .exec<{ tbl: string; name: string }>(
+        'SELECT tbl, name FROM q_segment_defs WHERE refresh IS NOT NULL AND last_refresh + refresh <= ? ORDER BY tbl, name',
+        now,
+      )
+      .toArray();
+    const out: DueSegments[] = [];
+    for (const r of rows) {
+      const last = out[out.length - 1];
+      if (last !== undefined && last.table === r.tbl) last.names.push(r.name);
+      else out.push({ table: r.tbl, names: [r.name] });
+    }
+    return out;
+  }
+
+  dropTable(table: string): void {
+    this.sql.exec('DELETE FROM q_segment_defs WHERE tbl = ?', table);
+  }
+}
