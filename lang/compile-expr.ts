@@ -232,6 +232,21 @@ export class ExprCompiler {
     };
   }
 
+  /**
+   * `textcol == 'literal'` (or `!=`, either side) as a code comparison the match loop can inline:
+   * the loop then compares dictionary codes without calling a closure per row.
+   */
+  codeTest(e: Expr): { slot: number; k: number; negate: boolean } | null {
+    if (e.k !== 'cmp' || e.ops.length !== 1) return null;
+    const op = e.ops[0];
+    if (op !== '==' && op !== '=' && op !== '!=') return null;
+    const [l, r] = e.operands as [Expr, Expr];
+    const [colE, litE] = r.k === 'str' ? [l, r] : l.k === 'str' ? [r, l] : [null, null];
+    const slot = colE ? this.textColumn(colE) : null;
+    if (slot === null || litE?.k !== 'str') return null;
+    return { slot, k: this.textConst(slot, litE.v), negate: op === '!=' };
+  }
+
   /** Compiles an expression used for its truth value. */
   cond(e: Expr): Cond {
     switch (e.k) {

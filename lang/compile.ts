@@ -5,7 +5,7 @@
  * the enclosing cursor when it ends; iter_next() past the end throws END_LOOP to the innermost match.
  */
 import type { Expr, Stmt, Target } from './ast.ts';
-import { BREAK, CONTINUE, END_LOOP, EXIT, EXIT_SIGNAL, NORMAL, RETURN, type Frame } from './frame.ts';
+import { ACTION_SLOT, BREAK, CONTINUE, END_LOOP, EXIT, EXIT_SIGNAL, NORMAL, RETURN, type Frame } from './frame.ts';
 import { ExprCompiler, type Cond, type Ev } from './compile-expr.ts';
 import type { Resolution } from './check.ts';
 import { makeTally } from './tally.ts';
@@ -307,10 +307,14 @@ class StmtCompiler {
   }
 
   private match(L: number, s: Extract<Stmt, { k: 'match' }>, loops: number): Run {
-    const where: Cond | null = s.where ? this.cx.cond(s.where) : null;
+    const test = s.where ? this.cx.codeTest(s.where) : null;
+    const where: Cond | null = s.where && !test ? this.cx.cond(s.where) : null;
     const count: Ev | null = s.count ? this.cx.expr(s.count) : null;
     const body = this.block(s.body, loops + 1);
     const reverse = s.reverse;
+    const tSlot = test ? test.slot : 0;
+    const tK = test ? test.k : 0;
+    const tNeg = test ? test.negate : false;
     return (f) => {
       f.line = L;
       let limit = Infinity;
@@ -322,17 +326,26 @@ class StmtCompiler {
       const saved = f.row;
       const depth = f.matchDepth++;
       const rows = f.matchRows;
+      const step = reverse ? -1 : 1;
+      const stop = reverse ? f.start - 1 : f.end;
+      // Inlined `col == 'text'` test: compare dictionary codes of the current block directly.
+      const codes = test === null ? null : tSlot === ACTION_SLOT ? f.actionCodes : f.codes[tSlot]!;
+      const want = test === null ? 0 : f.constCodes[tK]!;
       let hits = 0;
       let out = NORMAL;
+      let r = saved;
       try {
-        const step = reverse ? -1 : 1;
-        const stop = reverse ? f.start - 1 : f.end;
-        for (let r = saved; r !== stop && hits < limit; r += step) {
-          if (--f.budget < 0) f.charge(0);
+        for (; r !== stop && hits < limit; r += step) {
+          if (codes !== null) {
+            if ((codes[r] === want) === tNeg) continue;
+          } else if (where !== null) {
+            f.row = r;
+            if (!where(f)) continue;
+          }
           f.row = r;
-          if (where !== null && !where(f)) continue;
           rows[depth] = r;
           hits++;
+          if (--f.budget < 0) f.charge(0);
           const sig = body(f);
           if (sig !== NORMAL) {
             if (sig === BREAK) {
@@ -351,6 +364,8 @@ class StmtCompiler {
         f.row = saved;
         f.matchDepth = depth;
       }
+      // Rows the loop only looked at cost one budget unit each as well.
+      f.budget -= (r - saved) * step - hits;
       return out;
     };
   }

@@ -5,6 +5,7 @@
 import { END_LOOP, EXIT_SIGNAL, type Frame } from './frame.ts';
 import { DbError } from './errors.ts';
 import type { Value } from './runtime/values.ts';
+import { toEpochMs as toMs } from './runtime/time.ts';
 
 function pastEnd(f: Frame): never {
   throw f.matchDepth > 0 ? END_LOOP : EXIT_SIGNAL;
@@ -56,18 +57,6 @@ export function iterMoveFirst(f: Frame): Value {
 export function iterMoveLast(f: Frame): Value {
   f.row = eventStart(f, f.end - 1);
   return true;
-}
-
-/** Epoch ms from epoch seconds (< 4102444800), ms, or an ISO-8601 string (UTC unless it says otherwise). */
-export function toMs(v: Value): number | null {
-  if (typeof v === 'number') return Math.abs(v) < 4102444800 ? v * 1000 : v;
-  if (typeof v === 'string') {
-    const iso = v.trim().replace(' ', 'T');
-    const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(iso) || !/T/.test(iso) ? iso : `${iso}Z`;
-    const ms = Date.parse(/T/.test(zoned) ? zoned : `${zoned}T00:00:00Z`);
-    return Number.isNaN(ms) ? null : ms;
-  }
-  return null;
 }
 
 export function iterWithin(f: Frame, span: Value, stamp: Value): Value {

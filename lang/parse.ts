@@ -151,7 +151,10 @@ semantics.addOperation('stmt', {
     return { ...at(this), k: 'assign', target: target(t), op: op.sourceString, e: e.expr() };
   },
   ExprStmt(e) {
-    return { ...at(this), k: 'expr', e: e.expr() };
+    const x = e.expr() as Expr;
+    // A bare `tally` statement (OpenSet's segment samples) means `tally()`.
+    if (x.k === 'name' && x.name === 'tally') return { ...at(this), k: 'expr', e: { ...x, k: 'call', fn: x, args: [] } };
+    return { ...at(this), k: 'expr', e: x };
   },
 });
 
