@@ -28,6 +28,8 @@ export interface AggSpec {
 }
 
 export const MAX_TALLY_DEPTH = 16;
+/** Out-of-order numeric distinct keys are checked against a log this short before a Set is built. */
+const SHORT_LOG = 16;
 
 /** A partial tree: plain JSON, compact, mergeable across partitions and nodes. */
 export interface PartialTree {
@@ -91,21 +93,27 @@ function keyRank(k: Key): number {
 /**
  * Layout of `f` (SA = segments * aggs, A = aggs): [0, SA) primary aggregate, [SA, 2SA) contribution
  * counts, [2SA, 3SA) low part of sums, [3SA, 3SA+A) generation of `first`, [3SA+A, 3SA+2A)
- * generation of the Set, then (value aggregators only) [3SA+2A, 4SA+2A) value stamps.
+ * generation of the Set, [3SA+2A, 3SA+3A) largest numeric key logged, [3SA+3A, 3SA+4A) log length,
+ * then (value aggregators only) [3SA+4A, 4SA+4A) value stamps.
  *
  * Sums are double-doubles (hi + lo, accumulated with TwoSum): for realistic inputs they are exact,
  * so the rendered sum does not depend on how rows were split over partitions or merged.
  */
 class TreeNode {
   children: Map<Key, TreeNode> | null = null;
+  /** The child found last: consecutive rows often tally the same key, and `===` beats hashing. */
+  lastKey: Key = null;
+  lastChild: TreeNode | null = null;
   readonly f: Float64Array;
   readonly first: (string | number)[];
   seen: (Set<string | number> | undefined)[] | null = null;
+  logs: (Float64Array | undefined)[] | null = null;
   vals: Key[] | null;
 
   constructor(size: number, aggs: number, valueSlots: number) {
     this.f = new Float64Array(size);
-    this.first = new Array<string | number>(aggs).fill(NaN);
+    // Strings from the start keep the array's element kind stable (the generation guards the content).
+    this.first = new Array<string | number>(aggs).fill('');
     this.vals = valueSlots > 0 ? new Array<Key>(valueSlots).fill(null) : null;
   }
 }
@@ -131,7 +139,7 @@ export class ResultTree {
     this.kinds = Int8Array.from(aggs, (a) => kindCode(a.kind));
     this.all = Uint8Array.from(aggs, (a) => (a.all ? 1 : 0));
     this.hasValue = aggs.some((a) => a.kind === 'value');
-    this.size = 3 * this.SA + 2 * this.A + (this.hasValue ? this.SA : 0);
+    this.size = 3 * this.SA + 4 * this.A + (this.hasValue ? this.SA : 0);
     this.root = this.newNode();
   }
 
@@ -170,12 +178,17 @@ export class ResultTree {
       const k = keys[d]!;
       if (k === null || k !== k) break;
       if (typeof k === 'object') throw new DbError('run_time', 'bad_tally_key', 'tally keys must be str, int, float or bool');
-      let map = parent.children;
-      if (map === null) map = parent.children = new Map();
-      let node = map.get(k);
-      if (node === undefined) {
-        node = this.newNode();
-        map.set(k, node);
+      let node: TreeNode | null | undefined = parent.lastChild;
+      if (parent.lastKey !== k || node === null) {
+        let map = parent.children;
+        if (map === null) map = parent.children = new Map();
+        node = map.get(k);
+        if (node === undefined) {
+          node = this.newNode();
+          map.set(k, node);
+        }
+        parent.lastKey = k;
+        parent.lastChild = node;
       }
       this.update(node, base, values, distinct, stamp);
       parent = node;
@@ -187,10 +200,13 @@ export class ResultTree {
     const A = this.A;
     const SA = this.SA;
     const gen = this.gen;
+    const kinds = this.kinds;
+    const all = this.all;
+    const first = node.first;
     for (let i = 0; i < A; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
-      const kind = this.kinds[i]!;
+      const kind = kinds[i]!;
       let x = 0;
       if (kind !== K_COUNT) {
         if (typeof v === 'number') x = v;
@@ -198,13 +214,21 @@ export class ResultTree {
         else if (kind !== K_VALUE || typeof v !== 'string') continue;
         if (x !== x) continue;
       }
-      if (this.all[i] === 0) {
+      if (all[i] === 0) {
         const dk = distinct[i]!;
         const gi = 3 * SA + i;
         if (f[gi] !== gen) {
           f[gi] = gen;
-          node.first[i] = dk;
-        } else if (node.first[i] === dk || !this.firstSighting(node, i, dk)) {
+          first[i] = dk;
+          f[gi + 2 * A] = typeof dk === 'number' ? dk : Infinity;
+          f[gi + 3 * A] = 0;
+        } else if (first[i] === dk) {
+          continue;
+        } else if (typeof dk === 'number' && dk > f[gi + 2 * A]!) {
+          // The common case: a numeric key above every key logged so far is new.
+          f[gi + 2 * A] = dk;
+          this.logPush(node, i, dk);
+        } else if (!this.laterSighting(node, i, dk)) {
           continue;
         }
       }
@@ -231,7 +255,7 @@ export class ResultTree {
         case K_VALUE: {
           const key = v as Key;
           const vals = node.vals!;
-          const si = 3 * SA + 2 * A + j;
+          const si = 3 * SA + 4 * A + j;
           if (f[SA + j] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, vals[j]!) > 0)) {
             vals[j] = key;
             f[si] = stamp;
@@ -243,21 +267,63 @@ export class ResultTree {
     }
   }
 
-  /** Second and later distinct keys of a person at a node: a Set cleared lazily per generation. */
-  private firstSighting(node: TreeNode, i: number, dk: string | number): boolean {
-    let seen = node.seen;
-    if (seen === null) seen = node.seen = new Array<Set<string | number> | undefined>(this.A).fill(undefined);
-    let s = seen[i];
-    if (s === undefined) s = seen[i] = new Set();
-    const sg = 3 * this.SA + this.A + i;
-    if (node.f[sg] !== this.gen) {
-      node.f[sg] = this.gen;
+  /**
+   * Second and later distinct keys of a person at a node. Numeric keys (row offsets from the
+   * compiler) mostly arrive in increasing order: a key above the largest one logged is new, and
+   * a short log answers the rest. Otherwise a Set, rebuilt lazily once per generation.
+   */
+  private laterSighting(node: TreeNode, i: number, dk: string | number): boolean {
+    const f = node.f;
+    const A = this.A;
+    const gen = this.gen;
+    const sg = 3 * this.SA + A + i;
+    const mi = sg + A;
+    const li = mi + A;
+    if (f[sg] !== gen) {
+      if (typeof dk === 'number' && f[mi] !== Infinity) {
+        if (dk > f[mi]!) {
+          f[mi] = dk;
+          this.logPush(node, i, dk);
+          return true;
+        }
+        const len = f[li]!;
+        if (len <= SHORT_LOG) {
+          const log = node.logs?.[i];
+          for (let k = 0; k < len; k++) if (log![k] === dk) return false;
+          this.logPush(node, i, dk);
+          return true;
+        }
+      }
+      let seen = node.seen;
+      if (seen === null) seen = node.seen = new Array<Set<string | number> | undefined>(A).fill(undefined);
+      let s = seen[i];
+      if (s === undefined) s = seen[i] = new Set();
       s.clear();
       s.add(node.first[i]!);
+      const log = node.logs?.[i];
+      for (let k = 0, len = f[li]!; k < len; k++) s.add(log![k]!);
+      f[sg] = gen;
+      f[mi] = Infinity; // from now on every key of this generation goes through the Set
     }
+    const s = node.seen![i]!;
     if (s.has(dk)) return false;
     s.add(dk);
     return true;
+  }
+
+  private logPush(node: TreeNode, i: number, dk: number): void {
+    const li = 3 * this.SA + 3 * this.A + i;
+    const len = node.f[li]!;
+    let logs = node.logs;
+    if (logs === null) logs = node.logs = new Array<Float64Array | undefined>(this.A).fill(undefined);
+    let log = logs[i];
+    if (log === undefined || len === log.length) {
+      const grown = new Float64Array(Math.max(8, len * 2));
+      if (log !== undefined) grown.set(log);
+      log = logs[i] = grown;
+    }
+    log[len] = dk;
+    node.f[li] = len + 1;
   }
 
   toPartial(): PartialTree {
@@ -284,7 +350,7 @@ export class ResultTree {
       const p: PartialNode = { k, a };
       if (hasSum) p.l = Array.from(f.subarray(2 * SA, 3 * SA));
       if (hasAvg) p.n = Array.from(f.subarray(SA, 2 * SA));
-      if (this.hasValue) p.t = Array.from(f.subarray(3 * SA + 2 * A, 4 * SA + 2 * A));
+      if (this.hasValue) p.t = Array.from(f.subarray(3 * SA + 4 * A, 4 * SA + 4 * A));
       if (child.children !== null) p._ = this.partialChildren(child);
       out.push(p);
     }

@@ -285,3 +285,63 @@ describe('renderCounts (column and segment endpoints)', () => {
     expect(() => renderCounts([], { sort: 'price' })).toThrow(DbError);
   });
 });
+
+describe('distinct-key bookkeeping matches a naive model', () => {
+  /** Reference: per (person, node path, aggregator) a Set of distinct keys. */
+  function naive(events: { person: number; keys: string[]; dk: (string | number)[]; v: number[] }[], aggs: AggSpec[]) {
+    const seen = new Set<string>();
+    const sums = new Map<string, number[]>();
+    for (const e of events) {
+      for (let d = 1; d <= e.keys.length; d++) {
+        const path = e.keys.slice(0, d).join('/');
+        const acc = sums.get(path) ?? new Array<number>(aggs.length).fill(0);
+        sums.set(path, acc);
+        aggs.forEach((a, i) => {
+          const id = `${e.person}|${path}|${i}|${typeof e.dk[i]}:${e.dk[i]}`;
+          if (!a.all && seen.has(id)) return;
+          seen.add(id);
+          acc[i]! += a.kind === 'count' ? 1 : e.v[i]!;
+        });
+      }
+    }
+    return sums;
+  }
+
+  it('random orders of numeric and string keys, with repeats, out of order and long runs', () => {
+    let seed = 7;
+    const rnd = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
+    const aggs: AggSpec[] = [person, col('sum', 'x'), col('count', 'y'), col('sum', 'z', 'zall', true)];
+    for (let trial = 0; trial < 40; trial++) {
+      const events: { person: number; keys: string[]; dk: (string | number)[]; v: number[] }[] = [];
+      const tree = new ResultTree(aggs);
+      const people = 1 + rnd(4);
+      for (let p = 0; p < people; p++) {
+        tree.beginPerson();
+        const n = rnd(80);
+        let mono = 0;
+        for (let r = 0; r < n; r++) {
+          const style = rnd(4);
+          // mostly increasing numeric keys, sometimes repeats/backwards, sometimes strings
+          const num = style === 0 ? rnd(mono + 1) : (mono += rnd(3));
+          const dk1: string | number = rnd(10) === 0 ? `s${rnd(5)}` : num;
+          const dk2: string | number = rnd(3) === 0 ? rnd(30) : num;
+          const e = { person: p, keys: [`a${rnd(3)}`, `b${rnd(2)}`].slice(0, 1 + rnd(2)), dk: [`p${p}`, dk1, dk2, r], v: [1, 1 + rnd(9), 1, 2] };
+          events.push(e);
+          tree.tally(e.keys, e.keys.length, 0, e.v, e.dk, r);
+        }
+      }
+      const expected = naive(events, aggs);
+      const walk = (nodes: ReturnType<typeof render>['_'], prefix: string) => {
+        for (const n of nodes) {
+          const path = prefix === '' ? String(n.g) : `${prefix}/${String(n.g)}`;
+          expect(n.c, path).toEqual(expected.get(path));
+          if (n._) walk(n._, path);
+        }
+      };
+      const out = render(tree.toPartial());
+      walk(out._, '');
+      const count = (nodes: ReturnType<typeof render>['_']): number => nodes.reduce((s, n) => s + 1 + count(n._ ?? []), 0);
+      expect(count(out._)).toBe(expected.size);
+    }
+  });
+});
