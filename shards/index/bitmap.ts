@@ -72,6 +72,15 @@ export class PeopleBitmap {
     return r;
   }
 
+  /** The same members over a larger (or equal) population; the new ordinals are not members. */
+  grow(size: number): PeopleBitmap {
+    if (size === this.size) return this;
+    if (size < this.size) throw new Error(`cannot shrink a bitmap of ${this.size} people to ${size}`);
+    const r = new PeopleBitmap(size);
+    r.words.set(this.words);
+    return r;
+  }
+
   /** In-place union, for accumulating many posting lists without allocating. */
   orInPlace(o: PeopleBitmap): void {
     const a = this.words, b = o.words;

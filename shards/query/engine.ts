@@ -101,14 +101,9 @@ class ShardRun {
         for (const def of step.sections) {
           this.defs.set(def.name, def);
           const stored = this.deps.segments.get(this.schema.name, def.name);
-          const fresh =
-            !step.force &&
-            def.useCached &&
-            stored !== null &&
-            this.valid(stored, def) &&
-            this.req.now - stored.computedAt < def.ttl;
+          const fresh = !step.force && def.useCached && stored !== null && this.withinTtl(stored, def);
           this.resolved.delete(def.name);
-          const bits = fresh ? stored.bits : this.compute(def);
+          const bits = fresh ? stored.bits.grow(this.peopleCount) : this.compute(def);
           this.resolved.set(def.name, bits);
           counts.push(bits.count());
           reused.push(fresh);
@@ -145,13 +140,24 @@ class ShardRun {
     const def = this.defs.get(name);
     if (def === undefined) throw new DbError('query', 'unknown_segment', `unknown segment '${name}'`);
     const stored = this.deps.segments.get(this.schema.name, name);
-    const bits = stored !== null && this.valid(stored, def) ? stored.bits : this.compute(def);
+    const usable = stored !== null && (this.current(stored, def) || this.withinTtl(stored, def));
+    const bits = usable ? stored.bits.grow(this.peopleCount) : this.compute(def);
     this.resolved.set(name, bits);
     return bits;
   }
 
-  private valid(stored: StoredSegment, def: SegmentDef): boolean {
-    return stored.definition === def.script && stored.version === this.version && stored.bits.size === this.peopleCount;
+  /** Computed from this definition over exactly the current rows. */
+  private current(stored: StoredSegment, def: SegmentDef): boolean {
+    return stored.definition === def.script && stored.version === this.version;
+  }
+
+  /**
+   * Computed from this definition less than `ttl` ago (rows may have changed since). Person
+   * ordinals are stable across inserts (the store hands them out in arrival order), so the stored
+   * bitmap stays valid; people who arrived later are not members.
+   */
+  private withinTtl(stored: StoredSegment, def: SegmentDef): boolean {
+    return stored.definition === def.script && this.req.now - stored.computedAt < def.ttl && stored.bits.size <= this.peopleCount;
   }
 
   private everyone(): PeopleBitmap {

@@ -211,3 +211,25 @@ match where action == 'purchase':
     expect(JSON.stringify(one).length).toBeGreaterThan(1000);
   });
 });
+
+describe('segment caching', () => {
+  it('reuses a use_cached segment within its ttl even after new people arrive, and recomputes after', () => {
+    const people = dataset(200, 3);
+    const d = deps();
+    const def: SegmentDef = { name: 'pricey', script: 'match where price >= 500:\n    tally()', ttl: 60_000, useCached: true, refresh: null };
+    const step: QueryStep = { kind: 'segments', sections: [def], force: false };
+    const at = (now: number, src: RowSource) => runQuery(d, schema, src, { steps: [step], now, sessionTime: 1_800_000, segmentDefs: [def] }).results[0] as Extract<StepResult, { kind: 'segments' }>;
+    const first = at(NOW, source(people.slice(0, 100)));
+    expect(first.reused).toEqual([false]);
+    const grown = { ...source(people), version: 2 };
+    const cached = at(NOW + 1000, grown);
+    expect(cached).toEqual({ kind: 'segments', counts: first.counts, reused: [true] });
+    const later = at(NOW + 61_000, grown);
+    expect(later.reused).toEqual([false]);
+    expect(later.counts[0]).toBeGreaterThan(first.counts[0]);
+    // a changed definition is never reused
+    const changed = { ...def, script: 'match where price >= 600:\n    tally()' };
+    const r = runQuery(d, schema, grown, { steps: [{ kind: 'segments', sections: [changed], force: false }], now: NOW + 61_500, sessionTime: 1, segmentDefs: [changed] });
+    expect((r.results[0] as Extract<StepResult, { kind: 'segments' }>).reused).toEqual([false]);
+  });
+});
