@@ -34,6 +34,10 @@ export function compile(script: string, schema: TableSchema, opts: CompileOption
     const compiled = compileScript(ast.body, res);
     return new CompiledProgram(res, compiled, () => dumpProgram(ast, res));
   } catch (e) {
+    // Pathological nesting can exhaust the parser's or compiler's stack: still a script error.
+    if (e instanceof RangeError) {
+      throw new DbError('parse', 'too_complex', 'line 1: the script nests too deeply to compile', { line: 1, column: 1, source: script.split('\n')[0] ?? '' });
+    }
     if (e instanceof DbError && opts.lineOffset && e.body.line !== undefined) {
       const line = e.body.line + opts.lineOffset;
       const detail = e.body.detail.replace(/^line \d+/, `line ${line}`);
