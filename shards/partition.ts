@@ -1,8 +1,96 @@
+/**
+ * PartitionShard: one Durable Object per partition (named `p<N>`), owning the rows of every table
+ * for the people hashed to it. RPC methods return Outcome values (DO RPC loses error classes);
+ * only real faults throw.
+ */
 import { DurableObject } from 'cloudflare:workers';
+import { DbError, type Outcome } from '../lang/errors.ts';
+import type { TableSchema } from '../lang/schema.ts';
+import type { InsertBatch } from './store/batch.ts';
+import type { PersonKey } from './store/directory.ts';
+import { PartitionStore, type PartitionStats } from './store/partition-store.ts';
+import { personRows, type PersonRows } from './store/person.ts';
+import type { PartitionRestoreJob, PartitionSnapshotJob } from './snapshot/cluster.ts';
+import type { RowSlice, WrittenFile } from './snapshot/partition-io.ts';
+import * as snapshots from './snapshot/shard-ops.ts';
+
+function outcome<T>(fn: () => T): Outcome<T> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (e) {
+    if (e instanceof DbError) return { ok: false, error: e.body };
+    throw e;
+  }
+}
+
 export class PartitionShard extends DurableObject {
-  async bump(): Promise<number> {
-    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS t (v INTEGER)');
-    this.ctx.storage.sql.exec('INSERT INTO t VALUES (1)');
-    return this.ctx.storage.sql.exec('SELECT count(*) AS c FROM t').one().c as number;
+  private tables: PartitionStore | null = null;
+  private alarmSet = false;
+
+  /** Tables of this partition; QUERY and SNAPSHOT use `store.table(schema)` in-process. */
+  get store(): PartitionStore {
+    this.tables ??= new PartitionStore(this.ctx.storage);
+    return this.tables;
+  }
+
+  /** Stores the batch; resolves after the SQLite transaction has committed. Counts are events. */
+  async insert(schema: TableSchema, batch: InsertBatch): Promise<Outcome<{ inserted: number; duplicates: number; rows: number }>> {
+    const result = outcome(() => this.store.table(schema).appendBatch(batch));
+    await this.scheduleCompaction();
+    return result;
+  }
+
+  async person(schema: TableSchema, id: PersonKey): Promise<Outcome<PersonRows | null>> {
+    return outcome(() => personRows(this.store.table(schema), schema, id));
+  }
+
+  /** Reclaims the column's stored data; it is never readable again, even if the name returns. */
+  async dropColumn(schema: TableSchema, columnId: number): Promise<Outcome<{ dropped: boolean }>> {
+    return outcome(() => {
+      this.store.table(schema).dropColumn(columnId);
+      return { dropped: true };
+    });
+  }
+
+  async dropTable(table: string): Promise<Outcome<{ dropped: boolean }>> {
+    return outcome(() => {
+      this.store.dropTable(table);
+      return { dropped: true };
+    });
+  }
+
+  async stats(): Promise<Outcome<PartitionStats>> {
+    return outcome(() => this.store.stats());
+  }
+
+  /** Snapshot (issue 5): each job table's rows → one Parquet object in R2. */
+  async snapshotTables(job: PartitionSnapshotJob): Promise<Outcome<WrittenFile[]>> {
+    return snapshots.snapshotTables(this.store, this.snapshotBucket, job);
+  }
+
+  /** Restore (issue 5): replace each job table's rows with its snapshot file (see shards/snapshot/). */
+  async restoreTables(job: PartitionRestoreJob): Promise<Outcome<{ rows: number }>> {
+    return snapshots.restoreTables(this.store, this.ctx.storage.sql, this.snapshotBucket, job);
+  }
+
+  /** Export (issue 5): whole people from `firstPerson` on, about `maxRows` rows. */
+  async exportSlice(schema: TableSchema, firstPerson: number, maxRows: number): Promise<Outcome<RowSlice>> {
+    return snapshots.exportSlice(this.store, schema, firstPerson, maxRows);
+  }
+
+  private get snapshotBucket(): R2Bucket {
+    return (this.env as { SNAPSHOTS: R2Bucket }).SNAPSHOTS;
+  }
+
+  /** Folds pending deltas into column chunks off the insert path. */
+  override async alarm(): Promise<void> {
+    this.alarmSet = false;
+    for (const t of this.store.compactionDue()) t.compact();
+  }
+
+  private async scheduleCompaction(): Promise<void> {
+    if (this.alarmSet || this.store.compactionDue().length === 0) return;
+    this.alarmSet = true;
+    await this.ctx.storage.setAlarm(Date.now() + 50);
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * A minimal binary container for column data: a sequence of u32 scalars, typed arrays and string
+ * lists. Arrays start on 8-byte boundaries (relative to the blob start) so the reader can return
+ * zero-copy Float64Array/Int32Array views over the bytes SQLite hands back.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class PackWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(initialBytes = 1024) {
+    this.buf = new Uint8Array(initialBytes);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private reserve(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  private align8(): void {
+    const pad = (8 - (this.pos & 7)) & 7;
+    this.reserve(pad);
+    this.buf.fill(0, this.pos, this.pos + pad);
+    this.pos += pad;
+  }
+
+  u32(x: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.pos, x, true);
+    this.pos += 4;
+  }
+
+  f64(x: number): void {
+    this.align8();
+    this.reserve(8);
+    this.view.setFloat64(this.pos, x, true);
+    this.pos += 8;
+  }
+
+  private bytesOf(a: ArrayBufferView): void {
+    this.u32(a.byteLength);
+    this.align8();
+    this.reserve(a.byteLength);
+    this.buf.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), this.pos);
+    this.pos += a.byteLength;
+  }
+
+  f64s(a: Float64Array): void {
+    this.bytesOf(a);
+  }
+
+  i32s(a: Int32Array): void {
+    this.bytesOf(a);
+  }
+
+  u8s(a: Uint8Array): void {
+    this.bytesOf(a);
+  }
+
+  /** Strings as UTF-16 lengths plus one UTF-8 run: one encode call however many strings there are. */
+  strings(list: readonly string[]): void {
+    const lengths = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) lengths[i] = list[i]!.length;
+    this.i32s(lengths);
+    this.u8s(encoder.encode(list.join('')));
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+export class PackReader {
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private pos = 0;
+  /** Views are only zero-copy when the blob itself sits on an 8-byte boundary. */
+  private readonly aligned: boolean;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.aligned = (bytes.byteOffset & 7) === 0;
+  }
+
+  private align8(): void {
+    this.pos += (8 - (this.pos & 7)) & 7;
+  }
+
+  private check(n: number): void {
+    if (this.pos + n > this.bytes.length) throw new Error('pack: truncated data');
+  }
+
+  u32(): number {
+    this.check(4);
+    const x = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return x;
+  }
+
+  f64(): number {
+    this.align8();
+    this.check(8);
+    const x = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+
+  private region(): { offset: number; length: number } {
+    const length = this.u32();
+    this.align8();
+    this.check(length);
+    const offset = this.bytes.byteOffset + this.pos;
+    this.pos += length;
+    return { offset, length };
+  }
+
+  f64s(): Float64Array {
+    const { offset, length } = this.region();
+    if (this.aligned) return new Float64Array(this.bytes.buffer, offset, length / 8);
+    return new Float64Array(this.bytes.buffer.slice(offset, offset + length));
+  }
+
+  i32s(): Int32Array {
+    const { offset, length } = this.region();
+    if (this.aligned) return new Int32Array(this.bytes.buffer, offset, length / 4);
+    return new Int32Array(this.bytes.buffer.slice(offset, offset + length));
+  }
+
+  u8s(): Uint8Array {
+    const { offset, length } = this.region();
+    return new Uint8Array(this.bytes.buffer, offset, length);
+  }
+
+  strings(): string[] {
+    const lengths = this.i32s();
+    const joined = decoder.decode(this.u8s());
+    const out = new Array<string>(lengths.length);
+    let at = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const n = lengths[i]!;
+      out[i] = joined.slice(at, at + n);
+      at += n;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,578 @@
+/**
+ * One table's rows in one partition: compacted column chunks (the base) plus deltas, one per
+ * insert call, merged into stored order on read. This is the TableStore that QUERY and SNAPSHOT
+ * use in-process; PartitionShard exposes it over RPC.
+ */
+import type { ColumnVector, RowBlock } from '../../lang/columns.ts';
+import { DbError } from '../../lang/errors.ts';
+import type { ColumnDef, TableSchema } from '../../lang/schema.ts';
+import type { InsertBatch } from './batch.ts';
+import { decodedColumns, type CacheEntry } from './cache.ts';
+import { decodeVector, encodeVector } from './codec.ts';
+import { EventSet } from './dedup.ts';
+import { decodeDelta, deltaBytes, deltaFromBatch, encodeDelta, type DeltaRows } from './delta.ts';
+import { PersonIndex, readKeys, writeKeys, type PersonDirectory, type PersonKey } from './directory.ts';
+import { mergeOrder, zRanks, type MergedOrder } from './order.ts';
+import { PackReader, PackWriter } from './pack.ts';
+import {
+  chunkColumns, countChunks, deleteChunk, deleteDeltas, deleteTableData, ensureStoreSchema, readChunk, readDeltas, readTableRow, writeChunk, writeDelta, writeTableRow,
+  type StoreStorage,
+} from './sql.ts';
+import { absentVector, concatVectors, DictBuilder, gatherVector, kindOf, vectorBytes } from './vectors.ts';
+
+export interface InsertCounts {
+  /** Events stored. */
+  inserted: number;
+  /** Events skipped because (person, eventHash) was already stored. */
+  duplicates: number;
+  /** Rows stored (a complex event is several rows). */
+  rows: number;
+}
+
+export interface TableStats {
+  table: string;
+  rows: number;
+  people: number;
+  /** Delta rows not yet compacted. */
+  deltaRows: number;
+  deltas: number;
+  chunks: number;
+  /** Estimated bytes of this table's in-memory structures (directory, dedup set, deltas, decoded view). */
+  residentBytes: number;
+  version: number;
+}
+
+/** What QUERY and SNAPSHOT use inside the shard. */
+export interface TableStore {
+  readonly name: string;
+  /** Changes whenever rows change; persisted, so it never repeats across restarts. */
+  readonly version: number;
+  /** The current schema (as last passed by the router). */
+  readonly schema: TableSchema;
+  /**
+   * All rows, people contiguous in stored order, with only the named user columns decoded.
+   * Arrays are shared with the cache: callers must not modify them. Unknown column -> DbError.
+   */
+  read(columns: readonly string[]): { block: RowBlock; people: PersonDirectory };
+  /** Person ordinal (index into `read().people`) or undefined. */
+  personIndex(id: PersonKey): number | undefined;
+  /** Event hash per row, aligned with `read()`: snapshots carry it so idempotency survives a restore. */
+  eventHashes(): Float64Array;
+  /** Insert path: idempotent, committed to SQLite before it returns. */
+  appendBatch(batch: InsertBatch): InsertCounts;
+  /** Fold deltas into column chunks (also runs automatically once deltas grow). */
+  compact(): void;
+  /** Remove every row (e.g. before a restore). */
+  clear(): void;
+}
+
+/** Compaction starts once delta rows reach max(this, base rows / 4): amortised O(1) rewrite per row. */
+const COMPACT_MIN_ROWS = 16384;
+/** ... or once this many insert calls are pending (each is a SQLite value to replay on load). */
+const COMPACT_MAX_DELTAS = 512;
+
+interface LoadedDelta {
+  seq: number;
+  rows: DeltaRows;
+  /** Table pid per delta row. */
+  pid: Int32Array;
+}
+
+interface BaseCore {
+  stamp: Float64Array;
+  event: Int32Array;
+  action: { codes: Int32Array; dict: string[] };
+}
+
+interface CachedColumn {
+  vector: ColumnVector;
+  entry: CacheEntry;
+}
+
+interface View {
+  version: number;
+  /** Null when there are no deltas (stored order = base order). */
+  order: MergedOrder | null;
+  /** Core columns in stored order; user columns are added per read from `columns`. */
+  block: RowBlock;
+  people: PersonDirectory;
+  columns: Map<number, CachedColumn>;
+}
+
+const COL_PEOPLE = 'people';
+const COL_STAMP = 'stamp';
+const COL_EVENT = 'event';
+const COL_ACTION = 'action';
+const COL_HASH = 'hash';
+
+function userCol(id: number): string {
+  return `c${id}`;
+}
+
+function toInt32(v: ColumnVector): Int32Array {
+  if (v.kind !== 'num') throw new Error('store: expected a numeric chunk');
+  return Int32Array.from(v.values);
+}
+
+function asNums(v: ColumnVector): Float64Array {
+  if (v.kind !== 'num') throw new Error('store: expected a numeric chunk');
+  return v.values;
+}
+
+export class ColumnarTable implements TableStore {
+  readonly name: string;
+  schema: TableSchema;
+  private readonly storage: StoreStorage;
+
+  private loaded = false;
+  private ver = 0;
+  private nextSeq = 1;
+  private people = new PersonIndex();
+  private events = new EventSet();
+  /** Base rows per pid, in pid order. */
+  private baseCount = new Int32Array(0);
+  private baseRows = 0;
+  private baseCore: BaseCore | null = null;
+  private deltas: LoadedDelta[] = [];
+  private deltaRows = 0;
+  /** Sum of delta event counts so far: gives each delta event a unique id for ordering. */
+  private deltaEvents = 0;
+  private deltaEventBase: number[] = [];
+  private view: View | null = null;
+
+  constructor(storage: StoreStorage, schema: TableSchema) {
+    this.storage = storage;
+    this.name = schema.name;
+    this.schema = schema;
+  }
+
+  get version(): number {
+    this.load();
+    return this.ver;
+  }
+
+  setSchema(schema: TableSchema): void {
+    this.schema = schema;
+  }
+
+  personIndex(id: PersonKey): number | undefined {
+    this.load();
+    return this.people.get(id);
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  private load(): void {
+    if (this.loaded) return;
+    const sql = this.storage.sql;
+    ensureStoreSchema(sql);
+    const row = readTableRow(sql, this.name);
+    this.ver = row.version;
+    this.nextSeq = row.nextSeq;
+    const peopleChunk = readChunk(sql, this.name, COL_PEOPLE);
+    if (peopleChunk !== null) {
+      const r = new PackReader(peopleChunk);
+      const keys = readKeys(r);
+      const count = r.i32s();
+      for (const k of keys) this.people.getOrAdd(k);
+      this.baseCount = Int32Array.from(count);
+      for (let i = 0; i < count.length; i++) this.baseRows += count[i]!;
+      const hashChunk = readChunk(sql, this.name, COL_HASH);
+      if (hashChunk === null) throw new Error(`store: table ${this.name} has people but no hash chunk`);
+      const hashes = asNums(decodeVector(hashChunk));
+      this.events = new EventSet(this.baseRows);
+      let row = 0;
+      for (let pid = 0; pid < count.length; pid++) {
+        for (let k = count[pid]!; k > 0; k--, row++) this.events.add(pid, hashes[row]!);
+      }
+    }
+    for (const d of readDeltas(sql, this.name)) {
+      const rows = decodeDelta(d.bytes);
+      const pid = this.assignPids(rows);
+      for (let i = 0; i < rows.rows; i++) this.events.add(pid[i]!, rows.hash[i]!);
+      this.pushDelta(d.seq, rows, pid);
+    }
+    this.loaded = true;
+  }
+
+  private assignPids(rows: DeltaRows): Int32Array {
+    const byKey = new Int32Array(rows.keys.length);
+    for (let k = 0; k < rows.keys.length; k++) byKey[k] = this.people.getOrAdd(rows.keys[k]!);
+    const pid = new Int32Array(rows.rows);
+    for (let i = 0; i < rows.rows; i++) pid[i] = byKey[rows.person[i]!]!;
+    return pid;
+  }
+
+  private pushDelta(seq: number, rows: DeltaRows, pid: Int32Array): void {
+    this.deltas.push({ seq, rows, pid });
+    this.deltaEventBase.push(this.deltaEvents);
+    this.deltaEvents += rows.events;
+    this.deltaRows += rows.rows;
+  }
+
+  /** Forget everything in memory; the next call reloads from SQLite (after a failed transaction). */
+  private unload(): void {
+    this.loaded = false;
+    this.ver = 0;
+    this.nextSeq = 1;
+    this.people = new PersonIndex();
+    this.events = new EventSet();
+    this.baseCount = new Int32Array(0);
+    this.baseRows = 0;
+    this.baseCore = null;
+    this.deltas = [];
+    this.deltaRows = 0;
+    this.deltaEvents = 0;
+    this.deltaEventBase = [];
+    this.dropView();
+  }
+
+  private dropView(): void {
+    if (this.view === null) return;
+    for (const c of this.view.columns.values()) decodedColumns.remove(c.entry);
+    this.view = null;
+  }
+
+  // ---- insert --------------------------------------------------------------------------------
+
+  appendBatch(batch: InsertBatch): InsertCounts {
+    validateBatch(batch);
+    this.load();
+    const n = batch.rows;
+    const pick = new Int32Array(n);
+    let kept = 0;
+    let inserted = 0;
+    let duplicates = 0;
+    try {
+      for (let a = 0; a < n; ) {
+        const key = batch.person[a]!;
+        const ev = batch.event[a]!;
+        let b = a + 1;
+        while (b < n && batch.event[b] === ev && batch.person[b] === key) b++;
+        // Tentative: a failed commit unloads the table, so these additions never outlive it.
+        const pid = this.people.getOrAdd(key);
+        if (this.events.add(pid, batch.eventHash[a]!)) {
+          for (let r = a; r < b; r++) pick[kept++] = r;
+          inserted++;
+        } else {
+          duplicates++;
+        }
+        a = b;
+      }
+      if (kept === 0) return { inserted, duplicates, rows: 0 };
+      const rows = deltaFromBatch(this.schema, batch, pick.subarray(0, kept));
+      const bytes = encodeDelta(rows);
+      const seq = this.nextSeq;
+      this.storage.transactionSync(() => {
+        writeDelta(this.storage.sql, this.name, seq, bytes);
+        writeTableRow(this.storage.sql, this.name, this.ver + 1, seq + 1);
+      });
+      this.nextSeq = seq + 1;
+      this.ver++;
+      this.pushDelta(seq, rows, this.assignPids(rows));
+      this.dropView();
+      return { inserted, duplicates, rows: kept };
+    } catch (e) {
+      this.unload();
+      throw e;
+    }
+  }
+
+  /** True when pending deltas are worth folding into chunks. */
+  needsCompaction(): boolean {
+    if (!this.loaded || this.deltas.length === 0) return false;
+    return this.deltaRows >= Math.max(COMPACT_MIN_ROWS, this.baseRows / 4) || this.deltas.length >= COMPACT_MAX_DELTAS;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  private loadBaseCore(): BaseCore {
+    if (this.baseCore !== null) return this.baseCore;
+    const sql = this.storage.sql;
+    let core: BaseCore;
+    if (this.baseRows === 0) {
+      core = { stamp: new Float64Array(0), event: new Int32Array(0), action: { codes: new Int32Array(0), dict: [] } };
+    } else {
+      const stamp = readChunk(sql, this.name, COL_STAMP);
+      const event = readChunk(sql, this.name, COL_EVENT);
+      const action = readChunk(sql, this.name, COL_ACTION);
+      if (stamp === null || event === null || action === null) throw new Error(`store: table ${this.name} is missing core chunks`);
+      const av = decodeVector(action);
+      if (av.kind !== 'text') throw new Error('store: action chunk is not text');
+      core = { stamp: asNums(decodeVector(stamp)), event: toInt32(decodeVector(event)), action: { codes: av.codes, dict: av.dict } };
+    }
+    this.baseCore = core;
+    return core;
+  }
+
+  private ensureView(): View {
+    this.load();
+    if (this.view !== null && this.view.version === this.ver) return this.view;
+    this.dropView();
+    const base = this.loadBaseCore();
+    const P = this.people.size;
+    const ids = this.people.ids.slice(0, P);
+    let view: View;
+    if (this.deltas.length === 0) {
+      const start = new Int32Array(P);
+      const end = new Int32Array(P);
+      let at = 0;
+      for (let p = 0; p < P; p++) {
+        start[p] = at;
+        at += p < this.baseCount.length ? this.baseCount[p]! : 0;
+        end[p] = at;
+      }
+      view = {
+        version: this.ver,
+        order: null,
+        block: { length: this.baseRows, stamp: base.stamp, event: base.event, action: base.action, columns: new Map() },
+        people: { ids, start, end },
+        columns: new Map(),
+      };
+    } else {
+      const D = this.deltaRows;
+      const dPid = new Int32Array(D);
+      const dStamp = new Float64Array(D);
+      const dEvent = new Int32Array(D);
+      const actions = new DictBuilder(base.action.dict);
+      const dAction = new Int32Array(D);
+      let at = 0;
+      this.deltas.forEach((d, i) => {
+        const r = d.rows;
+        dPid.set(d.pid, at);
+        dStamp.set(r.stamp, at);
+        const eBase = this.deltaEventBase[i]!;
+        const map = r.action.dict.map((a) => actions.code(a));
+        for (let k = 0; k < r.rows; k++) {
+          dEvent[at + k] = eBase + r.event[k]!;
+          dAction[at + k] = map[r.action.codes[k]!]!;
+        }
+        at += r.rows;
+      });
+      const ranks = zRanks(actions.dict, this.schema.zOrder);
+      const bZ = new Int32Array(this.baseRows);
+      for (let i = 0; i < this.baseRows; i++) bZ[i] = ranks[base.action.codes[i]!]!;
+      const dZ = new Int32Array(D);
+      for (let i = 0; i < D; i++) dZ[i] = ranks[dAction[i]!]!;
+      const order = mergeOrder(P, { count: this.baseCount, stamp: base.stamp, zrank: bZ, event: base.event }, { pid: dPid, stamp: dStamp, zrank: dZ, event: dEvent });
+      const N = order.perm.length;
+      const stamp = new Float64Array(N);
+      const codes = new Int32Array(N);
+      const B = this.baseRows;
+      for (let i = 0; i < N; i++) {
+        const s = order.perm[i]!;
+        if (s < B) {
+          stamp[i] = base.stamp[s]!;
+          codes[i] = base.action.codes[s]!;
+        } else {
+          stamp[i] = dStamp[s - B]!;
+          codes[i] = dAction[s - B]!;
+        }
+      }
+      view = {
+        version: this.ver,
+        order,
+        block: { length: N, stamp, event: order.event, action: { codes, dict: actions.dict }, columns: new Map() },
+        people: { ids, start: order.start, end: order.end },
+        columns: new Map(),
+      };
+    }
+    this.view = view;
+    return view;
+  }
+
+  /** A user column in stored order, from the base chunk and the deltas. */
+  private buildColumn(def: ColumnDef, order: MergedOrder | null): ColumnVector {
+    const kind = kindOf(def);
+    const chunk = this.baseRows > 0 ? readChunk(this.storage.sql, this.name, userCol(def.id)) : null;
+    let base = chunk === null ? absentVector(kind, this.baseRows) : decodeVector(chunk);
+    if (base.kind !== kind) base = absentVector(kind, this.baseRows);
+    if (order === null) return base;
+    const parts: ColumnVector[] = [base];
+    for (const d of this.deltas) {
+      const v = d.rows.columns.get(def.id);
+      parts.push(v !== undefined && v.kind === kind ? v : absentVector(kind, d.rows.rows));
+    }
+    return gatherVector(concatVectors(kind, parts), order.perm);
+  }
+
+  private column(view: View, def: ColumnDef): ColumnVector {
+    const hit = view.columns.get(def.id);
+    if (hit !== undefined) {
+      decodedColumns.touch(hit.entry);
+      return hit.vector;
+    }
+    const vector = this.buildColumn(def, view.order);
+    const entry: CacheEntry = { bytes: vectorBytes(vector), evict: () => view.columns.delete(def.id) };
+    view.columns.set(def.id, { vector, entry });
+    decodedColumns.add(entry);
+    return vector;
+  }
+
+  read(columns: readonly string[]): { block: RowBlock; people: PersonDirectory } {
+    const view = this.ensureView();
+    const out = new Map<string, ColumnVector>();
+    for (const name of columns) {
+      const def = this.schema.columns.find((c) => c.name === name);
+      if (def === undefined) throw new DbError('query', 'unknown_column', `column '${name}' does not exist in table '${this.name}'`);
+      out.set(name, this.column(view, def));
+    }
+    const b = view.block;
+    return { block: { length: b.length, stamp: b.stamp, event: b.event, action: b.action, columns: out }, people: view.people };
+  }
+
+  eventHashes(): Float64Array {
+    const view = this.ensureView();
+    if (view.order !== null) return this.orderedHashes(view.order);
+    if (this.baseRows === 0) return new Float64Array(0);
+    const chunk = readChunk(this.storage.sql, this.name, COL_HASH);
+    if (chunk === null) throw new Error(`store: table ${this.name} has no hash chunk`);
+    return asNums(decodeVector(chunk));
+  }
+
+  // ---- compaction ----------------------------------------------------------------------------
+
+  compact(): void {
+    this.load();
+    if (this.deltas.length === 0) return;
+    const view = this.ensureView();
+    const order = view.order!;
+    const sql = this.storage.sql;
+    const count = new Int32Array(view.people.ids.length);
+    for (let p = 0; p < count.length; p++) count[p] = view.people.end[p]! - view.people.start[p]!;
+    const hashes = this.orderedHashes(order);
+    try {
+      this.storage.transactionSync(() => {
+        // User columns first: each is rebuilt from its old chunk before that chunk is replaced.
+        const keep = new Set<string>();
+        for (const def of this.schema.columns) {
+          const cached = view.columns.get(def.id);
+          const v = cached !== undefined ? cached.vector : this.buildColumn(def, order);
+          const col = userCol(def.id);
+          keep.add(col);
+          deleteChunk(sql, this.name, col);
+          writeChunk(sql, this.name, col, encodeVector(v));
+        }
+        for (const col of chunkColumns(sql, this.name)) if (!keep.has(col)) deleteChunk(sql, this.name, col);
+        deleteDeltas(sql, this.name);
+        const w = new PackWriter(64 + count.length * 24);
+        writeKeys(w, view.people.ids);
+        w.i32s(count);
+        writeChunk(sql, this.name, COL_PEOPLE, w.finish());
+        writeChunk(sql, this.name, COL_HASH, encodeVector({ kind: 'num', values: hashes }));
+        writeChunk(sql, this.name, COL_STAMP, encodeVector({ kind: 'num', values: view.block.stamp }));
+        writeChunk(sql, this.name, COL_EVENT, encodeVector({ kind: 'num', values: Float64Array.from(view.block.event) }));
+        writeChunk(sql, this.name, COL_ACTION, encodeVector({ kind: 'text', ...view.block.action }));
+      });
+    } catch (e) {
+      this.unload();
+      throw e;
+    }
+    // The view's rows are exactly the new base, so it stays valid with the identity order.
+    this.baseCount = count;
+    this.baseRows = order.perm.length;
+    this.baseCore = { stamp: view.block.stamp, event: view.block.event, action: view.block.action };
+    this.deltas = [];
+    this.deltaRows = 0;
+    this.deltaEvents = 0;
+    this.deltaEventBase = [];
+    view.order = null;
+  }
+
+  private orderedHashes(order: MergedOrder): Float64Array {
+    const B = this.baseRows;
+    let baseHashes: Float64Array = new Float64Array(0);
+    if (B > 0) {
+      const chunk = readChunk(this.storage.sql, this.name, COL_HASH);
+      if (chunk === null) throw new Error(`store: table ${this.name} has no hash chunk`);
+      baseHashes = asNums(decodeVector(chunk));
+    }
+    const all = new Float64Array(B + this.deltaRows);
+    all.set(baseHashes);
+    let at = B;
+    for (const d of this.deltas) {
+      all.set(d.rows.hash, at);
+      at += d.rows.rows;
+    }
+    const out = new Float64Array(order.perm.length);
+    for (let i = 0; i < out.length; i++) out[i] = all[order.perm[i]!]!;
+    return out;
+  }
+
+  // ---- removal -------------------------------------------------------------------------------
+
+  /** Drop a column's data for good: rewrite without it, so neither chunks nor deltas keep it. */
+  dropColumn(columnId: number): void {
+    this.load();
+    this.schema = { ...this.schema, columns: this.schema.columns.filter((c) => c.id !== columnId) };
+    if (this.deltas.length > 0) this.compact();
+    deleteChunk(this.storage.sql, this.name, userCol(columnId));
+    if (this.view !== null) {
+      const c = this.view.columns.get(columnId);
+      if (c !== undefined) decodedColumns.remove(c.entry);
+      this.view.columns.delete(columnId);
+    }
+  }
+
+  clear(): void {
+    this.load();
+    const version = this.ver + 1;
+    this.storage.transactionSync(() => {
+      deleteTableData(this.storage.sql, this.name);
+      writeTableRow(this.storage.sql, this.name, version, this.nextSeq);
+    });
+    const nextSeq = this.nextSeq;
+    this.unload();
+    this.loaded = true;
+    this.ver = version;
+    this.nextSeq = nextSeq;
+  }
+
+  // ---- introspection -------------------------------------------------------------------------
+
+  stats(): TableStats {
+    this.load();
+    let resident = this.people.bytes() + this.events.bytes() + this.baseCount.byteLength;
+    for (const d of this.deltas) resident += deltaBytes(d.rows) + d.pid.byteLength;
+    if (this.baseCore !== null) {
+      resident += this.baseCore.stamp.byteLength + this.baseCore.event.byteLength + this.baseCore.action.codes.byteLength;
+    }
+    const v = this.view;
+    if (v !== null) {
+      if (v.order !== null) {
+        resident += v.order.perm.byteLength + v.block.stamp.byteLength + v.block.event.byteLength + v.block.action.codes.byteLength;
+      }
+      resident += v.people.start.byteLength + v.people.end.byteLength + v.people.ids.length * 8;
+      for (const c of v.columns.values()) resident += c.entry.bytes;
+    }
+    return {
+      table: this.name,
+      rows: this.baseRows + this.deltaRows,
+      people: this.people.size,
+      deltaRows: this.deltaRows,
+      deltas: this.deltas.length,
+      chunks: countChunks(this.storage.sql, this.name),
+      residentBytes: resident,
+      version: this.ver,
+    };
+  }
+}
+
+function validateBatch(b: InsertBatch): void {
+  const n = b.rows;
+  const bad = (what: string): never => {
+    throw new DbError('insert', 'bad_batch', `insert batch: ${what}`);
+  };
+  if (!Number.isInteger(n) || n < 0) bad('rows must be a non-negative integer');
+  if (b.person.length !== n || b.stamp.length !== n || b.action.length !== n || b.event.length !== n || b.eventHash.length !== n) {
+    bad('person, stamp, action, event and eventHash must each have one entry per row');
+  }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(b.stamp[i]!)) bad(`row ${i} has no valid stamp`);
+    const p = b.person[i];
+    if (typeof p !== 'number' && (typeof p !== 'string' || p.length === 0)) bad(`row ${i} has no valid person`);
+  }
+  for (const [name, col] of Object.entries(b.columns)) {
+    if (col.cells.length !== n) bad(`column '${name}' must have one cell per row`);
+  }
+}
