@@ -70,7 +70,7 @@ export function splitSections(text: string): Section[] {
       const [word, ...rest] = header.slice(1).split(/\s+/);
       const kind = word ?? '';
       if (!KINDS.has(kind)) throw headerError(line, `unknown section '@${kind}' (expected @segment, @use, @column or @histogram)`, raw);
-      const name = rest[0] ?? '';
+      const name = kind === 'use' ? rest.join(' ') : (rest[0] ?? '');
       if (name === '') throw headerError(line, `@${kind} needs a name`, raw);
       const section: Section = {
         kind: kind as SectionKind,
