@@ -340,6 +340,7 @@ class StmtCompiler {
             if ((codes[r] === want) === tNeg) continue;
           } else if (where !== null) {
             f.row = r;
+            f.line = L;
             if (!where(f)) continue;
           }
           f.row = r;

@@ -19,6 +19,7 @@ type AggFn = (f: Frame) => void;
 function canonicalRow(f: Frame, r: number, same: ColumnAccess['same']): number {
   const st = f.stamp;
   const s = st[r];
+  if (r === f.start || st[r - 1] !== s) return r - f.start;
   let best = r;
   for (let q = r - 1; q >= f.start && st[q] === s; q--) if (same(f, q, r)) best = q;
   return best - f.start;
@@ -41,6 +42,20 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
     if (k === 0) return () => null;
     const keyFns = args.map((a) => cx.expr(a));
     const keys = new Array<Key>(k).fill(null);
+    const computeAggs = combine(aggFns);
+    if (k === 1) {
+      const k0 = keyFns[0]!;
+      return (f) => {
+        const tree = f.result;
+        if (tree === null) return null;
+        const v = k0(f);
+        if (v === null) return null;
+        keys[0] = v as Key;
+        computeAggs(f);
+        tree.tally(keys, 1, f.segment, values, distinct, f.stamp[f.row]!);
+        return null;
+      };
+    }
     return (f) => {
       const tree = f.result;
       if (tree === null) return null;
@@ -51,10 +66,25 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         keys[depth] = v as Key;
       }
       if (depth === 0) return null;
-      for (let i = 0; i < n; i++) aggFns[i]!(f);
+      computeAggs(f);
       tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);
       return null;
     };
+  };
+}
+
+/** One closure computing every aggregator, unrolled for the usual one or two. */
+function combine(fns: AggFn[]): AggFn {
+  if (fns.length === 1) return fns[0]!;
+  if (fns.length === 2) {
+    const [a, b] = fns as [AggFn, AggFn];
+    return (f) => {
+      a(f);
+      b(f);
+    };
+  }
+  return (f) => {
+    for (let i = 0; i < fns.length; i++) fns[i]!(f);
   };
 }
 

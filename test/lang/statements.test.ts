@@ -4,6 +4,7 @@ import { compile } from '../../lang/index.ts';
 import { DbError } from '../../lang/errors.ts';
 import { render } from '../../lang/result.ts';
 import { buildBlock, runScript, schemaOf, type PersonInput } from './fixtures.ts';
+import type { Value } from '../../lang/runtime/values.ts';
 
 const schema = schemaOf({ page: 'text', price: 'double', n: 'int', ok: 'bool', words: 'text[]', nums: 'int[]' });
 const T0 = 1_600_000_000_000;
@@ -220,7 +221,7 @@ describe('query modes', () => {
   const ctx = { now: 0, sessionTime: 1_800_000, budget: { remaining: 1e6 } };
   it('segment: tally makes the person a member and ends the script', () => {
     const p = compile("match where page == 'cart':\n    tally\n    debug(1)", schema, { mode: 'segment' });
-    const log: unknown[] = [];
+    const log: Value[] = [];
     expect(slices.map((s) => p.run(s, { ...ctx, debugLog: log }).member)).toEqual([true, false]);
     expect(log).toEqual([]);
   });
@@ -248,7 +249,7 @@ describe('query modes', () => {
     const p = compile(script, schema, { mode: 'trigger' });
     const emitted: string[] = [];
     const scheduled: [number, string][] = [];
-    const log: unknown[] = [];
+    const log: Value[] = [];
     p.run(slices[0]!, { ...ctx, debugLog: log, emit: (m) => emitted.push(m), schedule: (d, f) => scheduled.push([d, f]) });
     expect(emitted).toEqual(['hello alice']);
     expect(scheduled).toEqual([[5000, 'later']]);
