@@ -10,6 +10,9 @@ import type { InsertBatch } from './store/batch.ts';
 import type { PersonKey } from './store/directory.ts';
 import { PartitionStore, type PartitionStats } from './store/partition-store.ts';
 import { personRows, type PersonRows } from './store/person.ts';
+import { ShardQueries } from './query/service.ts';
+import type { QueryRequest, QueryResponse } from './query/types.ts';
+import type { SegmentSummary } from './index/segments.ts';
 import type { PartitionRestoreJob, PartitionSnapshotJob } from './snapshot/cluster.ts';
 import type { RowSlice, WrittenFile } from './snapshot/partition-io.ts';
 import * as snapshots from './snapshot/shard-ops.ts';
@@ -26,6 +29,13 @@ function outcome<T>(fn: () => T): Outcome<T> {
 export class PartitionShard extends DurableObject {
   private tables: PartitionStore | null = null;
   private alarmSet = false;
+  private queryService: ShardQueries | null = null;
+
+  /** Value indexes, stored segments and compiled programs of this partition (shards/query/). */
+  private get queries(): ShardQueries {
+    this.queryService ??= new ShardQueries(this.ctx.storage.sql);
+    return this.queryService;
+  }
 
   /** Tables of this partition; QUERY and SNAPSHOT use `store.table(schema)` in-process. */
   get store(): PartitionStore {
@@ -55,8 +65,18 @@ export class PartitionShard extends DurableObject {
   async dropTable(table: string): Promise<Outcome<{ dropped: boolean }>> {
     return outcome(() => {
       this.store.dropTable(table);
+      this.queries.dropTable(table);
       return { dropped: true };
     });
+  }
+
+  /** Query steps (segments/event/column/histogram) over this partition: shards/query/engine.ts. */
+  async query(schema: TableSchema, req: QueryRequest): Promise<Outcome<QueryResponse>> {
+    return this.queries.query(schema, () => this.store.table(schema), req);
+  }
+
+  async listSegments(schema: TableSchema): Promise<Outcome<SegmentSummary[]>> {
+    return this.queries.listSegments(schema);
   }
 
   async stats(): Promise<Outcome<PartitionStats>> {
