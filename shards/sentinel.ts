@@ -1,2 +1,182 @@
+/**
+ * The sentinel: one Durable Object (named `sentinel`) holding the cluster config in its SQLite storage —
+ * partition count, node identity, tables with their schemas, z-order and the column id counter.
+ * Every change replaces `version` with a fresh random token, so routers can cache the config and
+ * check it with one cheap call (`state(knownVersion)`), and a restored older image is never mistaken
+ * for the current one. RPC methods return Outcome values (error classes do not survive RPC).
+ */
 import { DurableObject } from 'cloudflare:workers';
-export class Sentinel extends DurableObject {}
+import type { ErrorBody, Outcome } from '../lang/errors.ts';
+import { isReservedName } from '../lang/schema.ts';
+import type { ColumnDef, TableSchema } from '../lang/schema.ts';
+import { columnNameProblem, definitionProblem, tableNameProblem, typeProblem, type ColumnSpec } from './schema-rules.ts';
+import { dumpStorage, loadStorage, type StorageDump } from './snapshot/storage-dump.ts';
+
+export const SENTINEL_NAME = 'sentinel';
+export const MAX_PARTITIONS = 1000;
+
+export interface ClusterState {
+  /** Random token replaced on every change. */
+  version: string;
+  /** Null until `PUT /v1/cluster/init`. */
+  partitions: number | null;
+  /** This node's identity, created at init. */
+  node: string | null;
+  tables: Record<string, TableSchema>;
+}
+
+function ok<T>(value: T): Outcome<T> {
+  return { ok: true, value };
+}
+
+function err<T>(message: string, detail: string): Outcome<T> {
+  const error: ErrorBody = { class: 'config', message, detail };
+  return { ok: false, error };
+}
+
+export class Sentinel extends DurableObject {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    const sql = ctx.storage.sql;
+    sql.exec('CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    sql.exec('CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, schema TEXT NOT NULL, created INTEGER NOT NULL)');
+  }
+
+  private get(key: string): string | null {
+    const rows = this.ctx.storage.sql.exec<{ value: string }>('SELECT value FROM config WHERE key = ?', key).toArray();
+    return rows.length === 0 ? null : rows[0].value;
+  }
+
+  private set(key: string, value: string): void {
+    this.ctx.storage.sql.exec('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  private version(): string {
+    let v = this.get('version');
+    if (v === null) {
+      v = crypto.randomUUID();
+      this.set('version', v);
+    }
+    return v;
+  }
+
+  private bump(): void {
+    this.set('version', crypto.randomUUID());
+  }
+
+  private readTable(name: string): TableSchema | null {
+    const rows = this.ctx.storage.sql.exec<{ schema: string }>('SELECT schema FROM tables WHERE name = ?', name).toArray();
+    return rows.length === 0 ? null : (JSON.parse(rows[0].schema) as TableSchema);
+  }
+
+  private writeTable(schema: TableSchema, created: number): void {
+    this.ctx.storage.sql.exec(
+      'INSERT INTO tables (name, schema, created) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET schema = excluded.schema',
+      schema.name, JSON.stringify(schema), created,
+    );
+  }
+
+  /** Column ids come from one cluster-wide counter and are never handed out twice. */
+  private nextColumnId(): number {
+    const id = Number(this.get('next_column_id') ?? '1');
+    this.set('next_column_id', String(id + 1));
+    return id;
+  }
+
+  private partitions(): number | null {
+    const p = this.get('partitions');
+    return p === null ? null : Number(p);
+  }
+
+  private requireTable(name: string): TableSchema | ErrorBody {
+    if (this.partitions() === null) return { class: 'config', message: 'cluster_not_initialised', detail: 'the cluster is not initialised: PUT /v1/cluster/init?partitions=N first' };
+    const t = this.readTable(name);
+    if (t === null) return { class: 'config', message: 'unknown_table', detail: `table '${name}' does not exist` };
+    return t;
+  }
+
+  /** The whole config, or null when the caller's `known` version is still current. */
+  async state(known: string | null): Promise<ClusterState | null> {
+    const version = this.version();
+    if (known === version) return null;
+    const tables: Record<string, TableSchema> = {};
+    for (const row of this.ctx.storage.sql.exec<{ name: string; schema: string }>('SELECT name, schema FROM tables ORDER BY created, name')) {
+      tables[row.name] = JSON.parse(row.schema) as TableSchema;
+    }
+    return { version, partitions: this.partitions(), node: this.get('node'), tables };
+  }
+
+  /** Snapshot (issue 5): the whole storage as JSON text (a StorageDump), so config, segments and triggers travel with a snapshot. */
+  async dumpState(): Promise<string> {
+    return JSON.stringify(await dumpStorage(this.ctx.storage));
+  }
+
+  /** Restore (issue 5): replace all storage with a snapshot's image; a fresh version makes every router reload. */
+  async loadState(json: string): Promise<void> {
+    await loadStorage(this.ctx.storage, JSON.parse(json) as StorageDump);
+    this.bump();
+  }
+
+  async init(partitions: number): Promise<Outcome<{ partitions: number; node: string }>> {
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
+      return err('bad_partitions', `partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${partitions}`);
+    }
+    const existing = this.partitions();
+    if (existing !== null) return err('already_initialised', `the cluster is already initialised with ${existing} partitions`);
+    const node = crypto.randomUUID();
+    this.ctx.storage.transactionSync(() => {
+      this.set('partitions', String(partitions));
+      this.set('node', node);
+      this.bump();
+    });
+    return ok({ partitions, node });
+  }
+
+  async createTable(name: string, columns: ColumnSpec[], zOrder: string[]): Promise<Outcome<TableSchema>> {
+    if (this.partitions() === null) return err('cluster_not_initialised', 'the cluster is not initialised: PUT /v1/cluster/init?partitions=N first');
+    const nameErr = tableNameProblem(name);
+    if (nameErr !== null) return err('bad_table_name', nameErr);
+    const defErr = definitionProblem(columns, zOrder);
+    if (defErr !== null) return err('bad_column', defErr);
+    if (this.readTable(name) !== null) return err('table_exists', `table '${name}' already exists`);
+    let schema: TableSchema | null = null;
+    this.ctx.storage.transactionSync(() => {
+      const defs: ColumnDef[] = columns.map((c) => ({ name: c.name, type: c.type, isSet: c.isSet, id: this.nextColumnId() }));
+      schema = { name, columns: defs, zOrder: [...zOrder] };
+      this.writeTable(schema, Date.now());
+      this.bump();
+    });
+    return ok(schema as unknown as TableSchema);
+  }
+
+  async addColumn(table: string, spec: ColumnSpec): Promise<Outcome<TableSchema>> {
+    const t = this.requireTable(table);
+    if ('message' in t) return { ok: false, error: t };
+    const problem = columnNameProblem(spec.name) ?? typeProblem(spec.name, spec.type);
+    if (problem !== null) return err('bad_column', problem);
+    if (t.columns.some((c) => c.name === spec.name)) return err('column_exists', `column '${spec.name}' already exists in table '${table}'`);
+    const schema: TableSchema = { ...t, columns: [...t.columns] };
+    this.ctx.storage.transactionSync(() => {
+      schema.columns.push({ name: spec.name, type: spec.type, isSet: spec.isSet, id: this.nextColumnId() });
+      this.writeTable(schema, 0);
+      this.bump();
+    });
+    return ok(schema);
+  }
+
+  async dropColumn(table: string, column: string): Promise<Outcome<{ schema: TableSchema; dropped: ColumnDef }>> {
+    const t = this.requireTable(table);
+    if ('message' in t) return { ok: false, error: t };
+    const dropped = t.columns.find((c) => c.name === column);
+    if (dropped === undefined) {
+      if (isReservedName(column)) return err('reserved_column', `column '${column}' is built in and cannot be dropped`);
+      return err('unknown_column', `column '${column}' does not exist in table '${table}'`);
+    }
+    const schema: TableSchema = { ...t, columns: t.columns.filter((c) => c.name !== column) };
+    this.ctx.storage.transactionSync(() => {
+      this.writeTable(schema, 0);
+      this.bump();
+    });
+    return ok({ schema, dropped });
+  }
+}

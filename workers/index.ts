@@ -1,8 +1,18 @@
+/** Worker entry: HTTP goes to the router; the cron trigger is reserved for scheduled maintenance. */
+import type { Env } from './cluster.ts';
+import { handle } from './router.ts';
+import { scheduledSnapshot } from './routes/admin.ts';
+
 export { PartitionShard } from '../shards/partition.ts';
 export { Sentinel } from '../shards/sentinel.ts';
-export interface Env { PARTITIONS: DurableObjectNamespace; SENTINEL: DurableObjectNamespace; SNAPSHOTS: R2Bucket; CLUSTER_SECRET: string }
+export type { Env } from './cluster.ts';
+
 export default {
-  async fetch(_req: Request, _env: Env): Promise<Response> {
-    return Response.json({ pong: true });
+  fetch(req: Request, env: Env, exec: ExecutionContext): Promise<Response> {
+    return handle(req, env, exec);
+  },
+  async scheduled(_event: ScheduledController, env: Env, exec: ExecutionContext): Promise<void> {
+    // Segment refresh hooks in here (issue 4). Snapshots: every run checks whether one is due (issue 5).
+    exec.waitUntil(scheduledSnapshot(env));
   },
 } satisfies ExportedHandler<Env>;

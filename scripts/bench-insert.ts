@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:insert [-- --url http://127.0.0.1:8787] [--events 1000000] [--batch 1000]
+ *  [--concurrency 4] [--partitions 24] [--people 50000]`
+ * Posts synthetic events (scripts/gen-events.ts) in batches with a few requests in flight and prints
+ * end-to-end events/s (every response means durably committed), then SQLite bytes/event and memory
+ * bytes/event from GET /v1/admin/stats (and the workerd process RSS when this script started the server).
+ * Without --url it starts its own `wrangler dev` on a free port with a temporary persistence directory.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { BENCH_TABLE, generateBatches } from './gen-events.ts';
+import { intArg, parseArgs } from './cli-args.ts';
+import { startServer, type Server } from '../test/api/harness.ts';
+
+const args = parseArgs();
+const total = intArg(args, 'events', 1_000_000);
+const batchSize = intArg(args, 'batch', 1000);
+const concurrency = intArg(args, 'concurrency', 4);
+const partitions = intArg(args, 'partitions', 24);
+const people = intArg(args, 'people', 50_000);
+
+async function json(url: string, method = 'GET', body?: string): Promise<{ status: number; body: any }> {
+  const r = await fetch(url, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? null : JSON.parse(text) };
+}
+
+/** RSS in bytes of the workerd serving `port` (Linux /proc), or null when not found. */
+function workerdRss(port: number): number | null {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('workerd') || !cmd.includes(`127.0.0.1:${port}`)) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) return Number(m[1]) * 1024;
+    } catch {
+      // Process went away while reading.
+    }
+  }
+  return null;
+}
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  let server: Server | null = null;
+  let base = args.get('url')?.replace(/\/+$/, '');
+  if (base === undefined) {
+    process.stdout.write('starting wrangler dev on a temporary directory... ');
+    server = await startServer();
+    base = server.url;
+    console.log(base);
+  }
+  const port = Number(new URL(base).port);
+  try {
+    const member = await json(`${base}/v1/cluster/is_member`);
+    if (!member.body.part_of_cluster) {
+      const init = await json(`${base}/v1/cluster/init?partitions=${partitions}`, 'PUT');
+      if (init.status !== 200) throw new Error(`init: ${JSON.stringify(init.body)}`);
+    } else {
+      console.log('note: cluster already initialised; using its partition count');
+    }
+    const table = `bench_insert_${Date.now()}`;
+    const created = await json(`${base}/v1/table/${table}`, 'POST', JSON.stringify(BENCH_TABLE));
+    if (created.status !== 200) throw new Error(`create table: ${JSON.stringify(created.body)}`);
+
+    process.stdout.write(`generating ${fmt(total)} events for ${fmt(Math.min(people, total))} people... `);
+    const bodies: string[] = [];
+    for (const b of generateBatches({ count: total, people, batch: batchSize, seed: Date.now() % 1_000_000 })) bodies.push(JSON.stringify(b));
+    const bytes = bodies.reduce((s, b) => s + b.length, 0);
+    console.log(`${bodies.length} batches, ${fmt(bytes / 1e6, 1)} MB of JSON`);
+
+    const rssBefore = server ? workerdRss(port) : null;
+    let next = 0, inserted = 0, done = 0;
+    const started = performance.now();
+    let lastReport = started;
+    const worker = async (): Promise<void> => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const r = await json(`${base}/v1/insert/${table}`, 'POST', body);
+        if (r.status !== 200) throw new Error(`insert failed (${r.status}): ${JSON.stringify(r.body).slice(0, 300)}`);
+        inserted += r.body.inserted;
+        done++;
+        const now = performance.now();
+        if (now - lastReport > 5000) {
+          lastReport = now;
+          console.log(`  ${fmt(done * batchSize)} events, ${fmt((done * batchSize) / ((now - started) / 1000))} events/s so far`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const seconds = (performance.now() - started) / 1000;
+
+    console.log(`\ninsert: ${fmt(inserted)} events in ${fmt(seconds, 2)} s = ${fmt(inserted / seconds)} events/s ` +
+      `(batches of ${batchSize}, ${concurrency} in flight, ${member.body.part_of_cluster ? 'existing' : partitions}-partition cluster)`);
+
+    const stats = await json(`${base}/v1/admin/stats`);
+    if (stats.status !== 200) {
+      console.log(`stats unavailable: ${JSON.stringify(stats.body)}`);
+      return;
+    }
+    const t = stats.body.total as Record<string, number>;
+    const rows = t.rows ?? inserted;
+    console.log(`storage: ${fmt(rows)} rows in ${stats.body.partitions} partitions; SQLite ${fmt(t.sqliteBytes / 1e6, 1)} MB = ${fmt(t.sqliteBytes / inserted, 1)} bytes/event`);
+    console.log(`memory (store estimate): ${fmt(t.residentBytes / 1e6, 1)} MB = ${fmt(t.residentBytes / inserted, 1)} bytes/event`);
+    const rssAfter = server ? workerdRss(port) : null;
+    if (rssBefore !== null && rssAfter !== null) {
+      console.log(`memory (workerd RSS): ${fmt(rssBefore / 1e6)} MB before, ${fmt(rssAfter / 1e6)} MB after = ${fmt((rssAfter - rssBefore) / inserted, 1)} bytes/event growth`);
+    }
+  } finally {
+    await server?.stop();
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(`bench:insert failed: ${e.message}`);
+  process.exit(1);
+});

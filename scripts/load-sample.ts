@@ -1,0 +1,74 @@
+/**
+ * `npm run load-sample [-- --url http://127.0.0.1:8787] [--file path.json]`: against a running server,
+ * initialise the cluster with 24 partitions if needed, create the `highstreet` table (data-model §10)
+ * if needed, insert the sample events, and print each step.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from './cli-args.ts';
+
+export const HIGHSTREET_TABLE = {
+  columns: [
+    { name: 'order_id', type: 'int' },
+    { name: 'product_name', type: 'text' },
+    { name: 'product_price', type: 'double' },
+    { name: 'product_shipping', type: 'double' },
+    { name: 'shipper', type: 'text' },
+    { name: 'total', type: 'double' },
+    { name: 'shipping', type: 'double' },
+    { name: 'product_tags', type: 'text', is_set: true },
+    { name: 'product_group', type: 'text', is_set: true },
+    { name: 'cart_size', type: 'int' },
+  ],
+  z_order: ['purchase', 'cart_item'],
+};
+
+export const SAMPLE_FILE = new URL('../test/fixtures/highstreet_events.json', import.meta.url);
+
+async function call(url: string, method: string, body?: string): Promise<{ status: number; body: any }> {
+  const r = await fetch(url, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? null : JSON.parse(text) };
+}
+
+/** Loads the sample into the server at `base`; `log` receives one line per step. */
+export async function loadSample(base: string, file: string | URL = SAMPLE_FILE, log: (line: string) => void = console.log): Promise<void> {
+  const member = await call(`${base}/v1/cluster/is_member`, 'GET');
+  if (member.status !== 200) throw new Error(`is_member failed: ${JSON.stringify(member.body)}`);
+  if (member.body.part_of_cluster) {
+    log('cluster: already initialised');
+  } else {
+    const init = await call(`${base}/v1/cluster/init?partitions=24`, 'PUT');
+    if (init.status !== 200) throw new Error(`init failed: ${JSON.stringify(init.body)}`);
+    log('cluster: initialised with 24 partitions');
+  }
+
+  const existing = await call(`${base}/v1/table/highstreet`, 'GET');
+  if (existing.status === 200) {
+    log(`table highstreet: exists (${existing.body.columns.length} columns)`);
+  } else {
+    const created = await call(`${base}/v1/table/highstreet`, 'POST', JSON.stringify(HIGHSTREET_TABLE));
+    if (created.status !== 200) throw new Error(`create table failed: ${JSON.stringify(created.body)}`);
+    log(`table highstreet: created with ${HIGHSTREET_TABLE.columns.length} columns, z_order ${HIGHSTREET_TABLE.z_order.join(', ')}`);
+  }
+
+  const events = readFileSync(file, 'utf8');
+  const count = (JSON.parse(events) as unknown[]).length;
+  const ins = await call(`${base}/v1/insert/highstreet`, 'POST', events);
+  if (ins.status !== 200) throw new Error(`insert failed: ${JSON.stringify(ins.body)}`);
+  log(`insert: ${count} events sent, ${ins.body.inserted} inserted, ${ins.body.duplicates} already present, ${ins.body.rejected.length} rejected`);
+  for (const r of ins.body.rejected) log(`  rejected event ${r.index}: ${r.error}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = parseArgs();
+  const base = (args.get('url') ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  const file = args.get('file') ?? SAMPLE_FILE;
+  loadSample(base, file).then(
+    () => console.log(`done: try  curl '${base}/v1/query/highstreet/person?sid=tommy'`),
+    (e: Error) => {
+      console.error(`load-sample: ${e.message}${(e.cause as Error | undefined)?.message ? ` (${(e.cause as Error).message})` : ''}`);
+      console.error(`is the server running? start it with: npm start`);
+      process.exit(1);
+    },
+  );
+}

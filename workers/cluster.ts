@@ -1,0 +1,57 @@
+/**
+ * The router's view of the cluster for one request: the sentinel's config (cached per isolate and
+ * revalidated with one cheap `state(version)` call per request, so a schema change is never served
+ * stale) and stubs for the sentinel and the partition shards.
+ */
+import type { TableSchema } from '../lang/schema.ts';
+import type { PartitionShard } from '../shards/partition.ts';
+import { SENTINEL_NAME, type ClusterState, type Sentinel } from '../shards/sentinel.ts';
+import { fail } from './errors.ts';
+
+export interface Env {
+  PARTITIONS: DurableObjectNamespace<PartitionShard>;
+  SENTINEL: DurableObjectNamespace<Sentinel>;
+  SNAPSHOTS: R2Bucket;
+  CLUSTER_SECRET: string;
+}
+
+let cached: ClusterState | null = null;
+
+export class Cluster {
+  readonly env: Env;
+  private current: ClusterState | null = null;
+
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  sentinel(): DurableObjectStub<Sentinel> {
+    return this.env.SENTINEL.get(this.env.SENTINEL.idFromName(SENTINEL_NAME));
+  }
+
+  shard(partition: number): DurableObjectStub<PartitionShard> {
+    return this.env.PARTITIONS.get(this.env.PARTITIONS.idFromName('p' + partition));
+  }
+
+  /** The current config; fetched at most once per request. */
+  async state(): Promise<ClusterState> {
+    if (this.current !== null) return this.current;
+    const fresh = await this.sentinel().state(cached?.version ?? null);
+    if (fresh !== null) cached = fresh as ClusterState;
+    this.current = cached as ClusterState;
+    return this.current;
+  }
+
+  async partitions(): Promise<number> {
+    const s = await this.state();
+    if (s.partitions === null) fail('config', 'cluster_not_initialised', 'the cluster is not initialised: PUT /v1/cluster/init?partitions=N first');
+    return s.partitions;
+  }
+
+  async schema(table: string): Promise<TableSchema> {
+    await this.partitions();
+    const t = (await this.state()).tables[table];
+    if (t === undefined) fail('config', 'unknown_table', `table '${table}' does not exist`);
+    return t;
+  }
+}
