@@ -290,13 +290,25 @@ export class ExprCompiler {
     };
   }
 
+  /**
+   * The right side of `in`: a list literal of constants is built once instead of per row (it never
+   * escapes the membership test, so sharing it is safe).
+   */
+  private container(e: Expr): Ev {
+    if (e.k === 'list' && e.items.every((x) => x.k === 'num' || x.k === 'str' || x.k === 'const')) {
+      const v = e.items.map((x) => (x as { v: Value }).v);
+      return () => v;
+    }
+    return this.expr(e);
+  }
+
   private compareOne(op: CmpOp, le_: Expr, re: Expr): Cond {
     const eqOp = op === '==' || op === '=';
     const neOp = op === '!=';
     // Set columns (pyql.md §4).
     const ls = this.setColumn(le_);
     if (ls !== null) {
-      const r = this.expr(re);
+      const r = op === 'in' || op === 'not in' ? this.container(re) : this.expr(re);
       if (eqOp || op === 'is') return this.setHas(ls, r);
       if (neOp || op === 'is not') {
         const h = this.setHas(ls, r);
@@ -337,7 +349,7 @@ export class ExprCompiler {
       }
     }
     const l = this.expr(le_);
-    const r = this.expr(re);
+    const r = op === 'in' || op === 'not in' ? this.container(re) : this.expr(re);
     const fn = opFn(op);
     return (f) => fn(l(f), r(f));
   }

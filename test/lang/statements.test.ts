@@ -63,6 +63,10 @@ describe('statements', () => {
     const s = lines('t = 0', 'for v in [1, 2]:', '    t += v', 'for v in set(3):', '    t += v', "d = {'a': 10, 'b': 20}", 'for k in d:', '    debug(k)', 'for k, v in d:', '    t += v', 'debug(t)');
     expect(dbg(s)).toEqual(['a', 'b', 36]);
   });
+  it('list literals are fresh on every evaluation; constant lists serve `in` tests', () => {
+    expect(dbg('for i in [1, 2]:\n    x = [0]\n    x.append(i)\n    debug(len(x))')).toEqual([2, 2]);
+    expect(dbg("c = 0\nmatch where n in [1, 4] or page not in ['home', 'cart']:\n    c += 1\ndebug(c)")).toEqual([3]);
+  });
   it('for over a set column', () => {
     expect(dbg('for w in words:\n    debug(w)')).toEqual(['a', 'b']);
   });
