@@ -2,10 +2,11 @@
  * The result tree of event queries (pyql.md §7, data-model.md §5): tally on the hot path, compact
  * partial trees that cross RPC/HTTP and merge, and rendering to the JSON result shape.
  *
- * Hot path design: children live in a Map keyed by the tally key; every aggregate sits in one
- * Float64Array per node; the per-person distinct-key check first compares with the first key seen
- * in this person's generation (the common `count person` case never touches a Set) and only then
- * falls back to a per-node Set that is cleared lazily when a new person reaches the node.
+ * Hot path design (no allocation per tally in the steady state): children live in a Map keyed
+ * by the tally key, with a last-child shortcut; all node aggregates sit in one Float64Array pool;
+ * distinct keys are per person "generations": `count person` needs only the generation number,
+ * numeric keys (row offsets) that arrive in increasing order need one comparison plus an append
+ * to a per-person log, and only out-of-order or string keys reach a per-node Set, cleared lazily.
  */
 import { DbError } from './errors.ts';
 import { cmpStr } from './runtime/values.ts';
@@ -28,8 +29,10 @@ export interface AggSpec {
 }
 
 export const MAX_TALLY_DEPTH = 16;
-/** Out-of-order numeric distinct keys are checked against a log this short before a Set is built. */
-const SHORT_LOG = 16;
+/** Out-of-order numeric distinct keys are checked against a chain this short before a Set is built. */
+const SHORT_CHAIN = 16;
+/** Entries of the per-person key log; past this, nodes fall back to Sets (memory stays bounded). */
+const LOG_CAP = 1 << 20;
 
 /** A partial tree: plain JSON, compact, mergeable across partitions and nodes. */
 export interface PartialTree {
@@ -59,6 +62,10 @@ const K_MIN = 2;
 const K_MAX = 3;
 const K_AVG = 4;
 const K_VALUE = 5;
+
+const CHECK_NONE = 0;
+const CHECK_PERSON = 1;
+const CHECK_KEY = 2;
 
 function kindCode(k: AggKind): number {
   switch (k) {
@@ -91,10 +98,13 @@ function keyRank(k: Key): number {
 }
 
 /**
- * Layout of `f` (SA = segments * aggs, A = aggs): [0, SA) primary aggregate, [SA, 2SA) contribution
- * counts, [2SA, 3SA) low part of sums, [3SA, 3SA+A) generation of `first`, [3SA+A, 3SA+2A)
- * generation of the Set, [3SA+2A, 3SA+3A) largest numeric key logged, [3SA+3A, 3SA+4A) log length,
- * then (value aggregators only) [3SA+4A, 4SA+4A) value stamps.
+ * Every node owns `size` consecutive slots of the tree's Float64Array pool, starting at `off`
+ * (one contiguous pool instead of an array per node: one pointer less to chase per update).
+ * Layout of a node's slots (SA = segments * aggs, A = aggs): [0, SA) primary aggregate,
+ * [SA, 2SA) contribution counts, [2SA, 3SA) low part of sums, [3SA, 3SA+A) generation the node
+ * last saw for the aggregator, [3SA+A, 3SA+2A) generation of the Set, [3SA+2A, 3SA+3A) largest numeric key logged, [3SA+3A, 3SA+4A) head of
+ * the node's chain in the person's key log, then (value aggregators only) [3SA+4A, 4SA+4A) value
+ * stamps.
  *
  * Sums are double-doubles (hi + lo, accumulated with TwoSum): for realistic inputs they are exact,
  * so the rendered sum does not depend on how rows were split over partitions or merged.
@@ -104,16 +114,12 @@ class TreeNode {
   /** The child found last: consecutive rows often tally the same key, and `===` beats hashing. */
   lastKey: Key = null;
   lastChild: TreeNode | null = null;
-  readonly f: Float64Array;
-  readonly first: (string | number)[];
+  readonly off: number;
   seen: (Set<string | number> | undefined)[] | null = null;
-  logs: (Float64Array | undefined)[] | null = null;
   vals: Key[] | null;
 
-  constructor(size: number, aggs: number, valueSlots: number) {
-    this.f = new Float64Array(size);
-    // Strings from the start keep the array's element kind stable (the generation guards the content).
-    this.first = new Array<string | number>(aggs).fill('');
+  constructor(off: number, aggs: number, valueSlots: number) {
+    this.off = off;
     this.vals = valueSlots > 0 ? new Array<Key>(valueSlots).fill(null) : null;
   }
 }
@@ -124,11 +130,20 @@ export class ResultTree {
   private readonly A: number;
   private readonly SA: number;
   private readonly kinds: Int8Array;
-  private readonly all: Uint8Array;
+  /** Per aggregator: CHECK_NONE (`all`), CHECK_PERSON (`count person`) or CHECK_KEY. */
+  private readonly check: Uint8Array;
   private readonly size: number;
   private readonly hasValue: boolean;
   private readonly root: TreeNode;
   private gen = 1;
+  private pool: Float64Array;
+  private used = 0;
+  /**
+   * The current person's logged distinct keys, shared by all nodes: entry e is (key, previous entry
+   * of the same node and aggregator). Appending is sequential and needs no per-node buffers.
+   */
+  private log = new Float64Array(2048);
+  private logUsed = 0;
 
   constructor(aggs: AggSpec[], segmentCount = 1) {
     if (!Number.isInteger(segmentCount) || segmentCount < 1) throw new RangeError('segmentCount must be a positive integer');
@@ -137,19 +152,28 @@ export class ResultTree {
     this.A = aggs.length;
     this.SA = aggs.length * segmentCount;
     this.kinds = Int8Array.from(aggs, (a) => kindCode(a.kind));
-    this.all = Uint8Array.from(aggs, (a) => (a.all ? 1 : 0));
+    this.check = Uint8Array.from(aggs, (a) => (a.all ? CHECK_NONE : a.source.type === 'person' ? CHECK_PERSON : CHECK_KEY));
     this.hasValue = aggs.some((a) => a.kind === 'value');
     this.size = 3 * this.SA + 4 * this.A + (this.hasValue ? this.SA : 0);
+    this.pool = new Float64Array(this.size * 64);
     this.root = this.newNode();
   }
 
   private newNode(): TreeNode {
-    return new TreeNode(this.size, this.A, this.hasValue ? this.SA : 0);
+    const off = this.used;
+    this.used += this.size;
+    if (this.used > this.pool.length) {
+      const grown = new Float64Array(this.pool.length * 2);
+      grown.set(this.pool);
+      this.pool = grown;
+    }
+    return new TreeNode(off, this.A, this.hasValue ? this.SA : 0);
   }
 
   /** Starts a new person (or a new run of the same person for another segment): distinct keys reset. */
   beginPerson(): void {
     this.gen++;
+    this.logUsed = 0;
   }
 
   /** True when nothing has been tallied. */
@@ -196,13 +220,13 @@ export class ResultTree {
   }
 
   private update(node: TreeNode, base: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
-    const f = node.f;
+    const f = this.pool;
+    const o = node.off;
     const A = this.A;
     const SA = this.SA;
     const gen = this.gen;
     const kinds = this.kinds;
-    const all = this.all;
-    const first = node.first;
+    const check = this.check;
     for (let i = 0; i < A; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
@@ -214,25 +238,34 @@ export class ResultTree {
         else if (kind !== K_VALUE || typeof v !== 'string') continue;
         if (x !== x) continue;
       }
-      if (all[i] === 0) {
+      const mode = check[i]!;
+      if (mode === CHECK_PERSON) {
+        // The key is the person itself: one contribution per generation.
+        const gi = o + 3 * SA + i;
+        if (f[gi] === gen) continue;
+        f[gi] = gen;
+      } else if (mode === CHECK_KEY) {
         const dk = distinct[i]!;
-        const gi = 3 * SA + i;
+        const gi = o + 3 * SA + i;
         if (f[gi] !== gen) {
           f[gi] = gen;
-          first[i] = dk;
-          f[gi + 2 * A] = typeof dk === 'number' ? dk : Infinity;
-          f[gi + 3 * A] = 0;
-        } else if (first[i] === dk) {
-          continue;
+          f[gi + 3 * A] = -1;
+          if (typeof dk === 'number') {
+            f[gi + 2 * A] = dk;
+            this.logPush(node, gi + 3 * A, i, dk);
+          } else {
+            this.toSetMode(node, i);
+            node.seen![i]!.add(dk);
+          }
         } else if (typeof dk === 'number' && dk > f[gi + 2 * A]!) {
           // The common case: a numeric key above every key logged so far is new.
           f[gi + 2 * A] = dk;
-          this.logPush(node, i, dk);
+          this.logPush(node, gi + 3 * A, i, dk);
         } else if (!this.laterSighting(node, i, dk)) {
           continue;
         }
       }
-      const j = base + i;
+      const j = o + base + i;
       switch (kind) {
         case K_COUNT:
           f[j]! += 1;
@@ -256,8 +289,8 @@ export class ResultTree {
           const key = v as Key;
           const vals = node.vals!;
           const si = 3 * SA + 4 * A + j;
-          if (f[SA + j] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, vals[j]!) > 0)) {
-            vals[j] = key;
+          if (f[SA + j] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, vals[j - o]!) > 0)) {
+            vals[j - o] = key;
             f[si] = stamp;
           }
           break;
@@ -269,41 +302,28 @@ export class ResultTree {
 
   /**
    * Second and later distinct keys of a person at a node. Numeric keys (row offsets from the
-   * compiler) mostly arrive in increasing order: a key above the largest one logged is new, and
-   * a short log answers the rest. Otherwise a Set, rebuilt lazily once per generation.
+   * compiler) mostly arrive in increasing order, so a key above the largest one logged is new
+   * (handled inline in `update`); otherwise a short chain of logged keys answers, and failing that
+   * a Set, rebuilt lazily once per generation.
    */
   private laterSighting(node: TreeNode, i: number, dk: string | number): boolean {
-    const f = node.f;
-    const A = this.A;
-    const gen = this.gen;
-    const sg = 3 * this.SA + A + i;
-    const mi = sg + A;
-    const li = mi + A;
-    if (f[sg] !== gen) {
-      if (typeof dk === 'number' && f[mi] !== Infinity) {
-        if (dk > f[mi]!) {
-          f[mi] = dk;
-          this.logPush(node, i, dk);
-          return true;
-        }
-        const len = f[li]!;
-        if (len <= SHORT_LOG) {
-          const log = node.logs?.[i];
-          for (let k = 0; k < len; k++) if (log![k] === dk) return false;
-          this.logPush(node, i, dk);
+    const f = this.pool;
+    const sg = node.off + 3 * this.SA + this.A + i;
+    const mi = sg + this.A;
+    const hi = mi + this.A;
+    if (f[sg] !== this.gen) {
+      if (typeof dk === 'number') {
+        const log = this.log;
+        let steps = 0;
+        let e = f[hi]!;
+        for (; e >= 0 && steps <= SHORT_CHAIN; e = log[2 * e + 1]!, steps++) if (log[2 * e] === dk) return false;
+        if (e < 0) {
+          if (dk > f[mi]!) f[mi] = dk;
+          this.logPush(node, hi, i, dk);
           return true;
         }
       }
-      let seen = node.seen;
-      if (seen === null) seen = node.seen = new Array<Set<string | number> | undefined>(A).fill(undefined);
-      let s = seen[i];
-      if (s === undefined) s = seen[i] = new Set();
-      s.clear();
-      s.add(node.first[i]!);
-      const log = node.logs?.[i];
-      for (let k = 0, len = f[li]!; k < len; k++) s.add(log![k]!);
-      f[sg] = gen;
-      f[mi] = Infinity; // from now on every key of this generation goes through the Set
+      this.toSetMode(node, i);
     }
     const s = node.seen![i]!;
     if (s.has(dk)) return false;
@@ -311,19 +331,38 @@ export class ResultTree {
     return true;
   }
 
-  private logPush(node: TreeNode, i: number, dk: number): void {
-    const li = 3 * this.SA + 3 * this.A + i;
-    const len = node.f[li]!;
-    let logs = node.logs;
-    if (logs === null) logs = node.logs = new Array<Float64Array | undefined>(this.A).fill(undefined);
-    let log = logs[i];
-    if (log === undefined || len === log.length) {
-      const grown = new Float64Array(Math.max(8, len * 2));
-      if (log !== undefined) grown.set(log);
-      log = logs[i] = grown;
+  /** Moves a node's keys of this generation (its chain) into its Set. */
+  private toSetMode(node: TreeNode, i: number): void {
+    const f = this.pool;
+    const sg = node.off + 3 * this.SA + this.A + i;
+    let seen = node.seen;
+    if (seen === null) seen = node.seen = new Array<Set<string | number> | undefined>(this.A).fill(undefined);
+    let s = seen[i];
+    if (s === undefined) s = seen[i] = new Set();
+    s.clear();
+    const log = this.log;
+    for (let e = f[sg + 2 * this.A]!; e >= 0; e = log[2 * e + 1]!) s.add(log[2 * e]!);
+    f[sg] = this.gen;
+    f[sg + this.A] = Infinity; // every later key of this generation goes through the Set
+  }
+
+  /** Appends a key to the node's chain (`hi` = pool index of the chain head). */
+  private logPush(node: TreeNode, hi: number, i: number, dk: number): void {
+    const e = this.logUsed;
+    if (2 * e + 2 > this.log.length) {
+      if (e >= LOG_CAP) {
+        this.toSetMode(node, i);
+        node.seen![i]!.add(dk);
+        return;
+      }
+      const grown = new Float64Array(this.log.length * 2);
+      grown.set(this.log);
+      this.log = grown;
     }
-    log[len] = dk;
-    node.f[li] = len + 1;
+    this.log[2 * e] = dk;
+    this.log[2 * e + 1] = this.pool[hi]!;
+    this.pool[hi] = e;
+    this.logUsed = e + 1;
   }
 
   toPartial(): PartialTree {
@@ -337,20 +376,21 @@ export class ResultTree {
     const A = this.A;
     const hasAvg = this.kinds.includes(K_AVG);
     const hasSum = hasAvg || this.kinds.includes(K_SUM);
+    const f = this.pool;
     for (const [k, child] of node.children) {
-      const f = child.f;
+      const o = child.off;
       const a: Cell[] = new Array<Cell>(SA);
       for (let j = 0; j < SA; j++) {
         const kind = this.kinds[j % A]!;
-        const has = f[SA + j]! > 0;
-        if (kind === K_MIN || kind === K_MAX) a[j] = has ? f[j]! : null;
+        const has = f[o + SA + j]! > 0;
+        if (kind === K_MIN || kind === K_MAX) a[j] = has ? f[o + j]! : null;
         else if (kind === K_VALUE) a[j] = has ? child.vals![j]! : null;
-        else a[j] = f[j]!;
+        else a[j] = f[o + j]!;
       }
       const p: PartialNode = { k, a };
-      if (hasSum) p.l = Array.from(f.subarray(2 * SA, 3 * SA));
-      if (hasAvg) p.n = Array.from(f.subarray(SA, 2 * SA));
-      if (this.hasValue) p.t = Array.from(f.subarray(3 * SA + 4 * A, 4 * SA + 4 * A));
+      if (hasSum) p.l = Array.from(f.subarray(o + 2 * SA, o + 3 * SA));
+      if (hasAvg) p.n = Array.from(f.subarray(o + SA, o + 2 * SA));
+      if (this.hasValue) p.t = Array.from(f.subarray(o + 3 * SA + 4 * A, o + 4 * SA + 4 * A));
       if (child.children !== null) p._ = this.partialChildren(child);
       out.push(p);
     }

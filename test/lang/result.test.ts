@@ -345,3 +345,24 @@ describe('distinct-key bookkeeping matches a naive model', () => {
     }
   });
 });
+
+describe('memory bound of the per-person key log', () => {
+  it('past the log cap, keys move to a Set and stay exact', () => {
+    const tree = new ResultTree([col('count', 'x')]);
+    tree.beginPerson();
+    const values = [1];
+    const distinct = [0];
+    const n = (1 << 20) + 10;
+    for (let r = 0; r < n; r++) {
+      distinct[0] = r;
+      tree.tally(['k'], 1, 0, values, distinct, r);
+    }
+    for (const r of [0, 5, n - 1]) {
+      distinct[0] = r;
+      tree.tally(['k'], 1, 0, values, distinct, r);
+    }
+    distinct[0] = n;
+    tree.tally(['k'], 1, 0, values, distinct, n);
+    expect(render(tree.toPartial())._[0]!.c).toEqual([n + 1]);
+  });
+});
