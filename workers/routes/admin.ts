@@ -41,7 +41,8 @@ function numberVar(raw: string | undefined, fallback: number): number {
   return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
-function partBytes(raw: string | null, env: Env): number {
+/** `part_size` parameter (or SNAPSHOT_PART_BYTES) in bytes, within R2's and our memory limits. */
+export function partBytes(raw: string | null, env: Env): number {
   const value = raw ?? vars(env).SNAPSHOT_PART_BYTES ?? String(DEFAULT_PART_BYTES);
   const n = Number(value);
   if (!Number.isInteger(n) || n < MIN_PART_BYTES || n > MAX_PART_BYTES) {

@@ -6,7 +6,7 @@
  * - Default: the file is streamed as the response body (`application/vnd.apache.parquet`); the
  *   Worker pulls bounded slices of whole people from each shard and encodes them as row groups, so
  *   memory stays at one slice whatever the table size.
- * - `?to=r2`: the file is written to R2 at `exports/<table>/<time>.parquet` (multipart when large) and
+ * - `?to=r2[&part_size=BYTES]`: the file is written to R2 at `exports/<table>/<table>-<time>.parquet` (multipart when large) and
  *   the response is `{"key", "rows", "bytes", "parts"}`; that key can be fed back to
  *   `POST /v1/insert/{table}` as `{"r2_key": ...}`.
  * A table receiving inserts while it is exported may show a person's newest rows or not: slices are
@@ -18,6 +18,7 @@ import { ParquetTableEncoder } from '../../shards/snapshot/parquet-encode.ts';
 import type { RowSource } from '../../shards/snapshot/parquet-encode.ts';
 import { R2ObjectWriter, DEFAULT_PART_BYTES } from '../../shards/snapshot/r2-upload.ts';
 import { fail } from '../errors.ts';
+import { partBytes } from './admin.ts';
 import { errorFromBody } from '../fanout.ts';
 import { PARQUET_CONTENT_TYPE } from '../ingest/parquet.ts';
 import type { RouteContext, RouteDef } from '../route.ts';
@@ -118,7 +119,8 @@ async function exportTable(c: RouteContext): Promise<Response> {
   const to = c.url.searchParams.get('to');
   if (to === null) return exportStream(schema, partitions, fetchSlice);
   if (to !== 'r2') fail('config', 'bad_export_target', `to= accepts only 'r2' (or leave it out to download the file), got '${to}'`);
-  return Response.json({ message: 'exported', ...(await exportToR2(schema, partitions, fetchSlice, c.env.SNAPSHOTS)) });
+  const part = partBytes(c.url.searchParams.get('part_size'), c.env);
+  return Response.json({ message: 'exported', ...(await exportToR2(schema, partitions, fetchSlice, c.env.SNAPSHOTS, part)) });
 }
 
 export const routes: RouteDef[] = [{ method: 'GET', path: '/v1/table/:table/export', handler: exportTable }];
