@@ -70,14 +70,23 @@ function keyRank(k: Key): number {
   }
 }
 
+/** Total order over keys (None < bool < number < str; strings by code point), e.g. for value ties. */
+export function keyCompare(a: Key, b: Key): number {
+  return compareKeys(a, b, false);
+}
+
 /** Group-key order: numbers numerically, strings case-insensitively (exact code points break ties). */
 export function compareGroupKeys(a: Key, b: Key): number {
+  return compareKeys(a, b, true);
+}
+
+function compareKeys(a: Key, b: Key, foldCase: boolean): number {
   const ra = keyRank(a);
   const rb = keyRank(b);
   if (ra !== rb) return ra - rb;
   if (typeof a === 'string') {
     const b2 = b as string;
-    return cmpStr(a.toLowerCase(), b2.toLowerCase()) || cmpStr(a, b2);
+    return (foldCase ? cmpStr(a.toLowerCase(), b2.toLowerCase()) : 0) || cmpStr(a, b2);
   }
   if (typeof a === 'number') return a < (b as number) ? -1 : a > (b as number) ? 1 : 0;
   if (typeof a === 'boolean') return (a ? 1 : 0) - (b ? 1 : 0);

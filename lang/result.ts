@@ -9,13 +9,12 @@
  * to a per-person log, and only out-of-order or string keys reach a per-node Set, cleared lazily.
  */
 import { DbError } from './errors.ts';
-import { cmpStr } from './runtime/values.ts';
 import type { Key, Value } from './runtime/values.ts';
-import { renderTree, resolveSort, tidy } from './render.ts';
+import { keyCompare, renderTree, resolveSort, tidy } from './render.ts';
 import type { Cell, RenderNode, RenderOptions, ResultJson } from './render.ts';
 
 export type { Cell, CountNode, NodeJson, RenderOptions, ResultJson } from './render.ts';
-export { renderCounts } from './render.ts';
+export { keyCompare, renderCounts } from './render.ts';
 
 export type AggKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'value' | 'var';
 export interface AggSpec {
@@ -75,25 +74,6 @@ function kindCode(k: AggKind): number {
     case 'max': return K_MAX;
     case 'avg': return K_AVG;
     case 'value': return K_VALUE;
-  }
-}
-
-/** Total order over keys (None < bool < number < str), used for value ties and key sorting. */
-export function keyCompare(a: Key, b: Key): number {
-  const ra = keyRank(a);
-  const rb = keyRank(b);
-  if (ra !== rb) return ra - rb;
-  if (typeof a === 'string') return cmpStr(a, b as string);
-  if (typeof a === 'number') return a < (b as number) ? -1 : a > (b as number) ? 1 : 0;
-  if (typeof a === 'boolean') return (a ? 1 : 0) - (b ? 1 : 0);
-  return 0;
-}
-function keyRank(k: Key): number {
-  if (k === null) return 0;
-  switch (typeof k) {
-    case 'boolean': return 1;
-    case 'number': return 2;
-    default: return 3;
   }
 }
 
