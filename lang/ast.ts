@@ -70,5 +70,7 @@ export interface AggLine extends At {
 
 export interface Script {
   aggs: AggLine[] | null;
+  /** Aggregator aliases named in a `sort:` section (OpenSet samples), first one wins. */
+  sort: (At & { name: string })[] | null;
   body: Stmt[];
 }

@@ -39,6 +39,8 @@ export interface Resolution {
   /** Aggregator lines, parallel to `aggs` (the default `count person` has a synthetic line). */
   aggLines: AggLine[];
   eachValue: boolean;
+  /** Aggregator alias from a `sort:` section, if any (the query's default sort). */
+  sort: string | null;
   source: string[];
 }
 
@@ -61,6 +63,7 @@ export function check(script: Script, schema: TableSchema, mode: Mode, eachValue
     aggs: [],
     aggLines: [],
     eachValue: mode === 'histogram' && eachValue,
+    sort: null,
     source,
   };
   const isColumn = (name: string): boolean => userCols.has(name) || ROW_BUILTINS.has(name) || name === 'event_time';
@@ -251,6 +254,11 @@ export function check(script: Script, schema: TableSchema, mode: Mode, eachValue
 
   checkBody(script.body, { loops: 0, inDef: false });
   checkAggregates(script.aggs, res, userCols, isColumn, useColumn, err);
+  for (const s of script.sort ?? []) {
+    const name = s.name === 'people' ? 'person' : s.name;
+    if (!res.aggs.some((a) => a.alias === name) && name !== 'person') err(s, 'bad_sort', `sort: '${s.name}' is not an aggregator alias`);
+    res.sort ??= name;
+  }
   return res;
 }
 

@@ -239,12 +239,12 @@ export class ExprCompiler {
   codeTest(e: Expr): { slot: number; k: number; negate: boolean } | null {
     if (e.k !== 'cmp' || e.ops.length !== 1) return null;
     const op = e.ops[0];
-    if (op !== '==' && op !== '=' && op !== '!=') return null;
+    if (op !== '==' && op !== '=' && op !== '!=' && op !== 'is' && op !== 'is not') return null;
     const [l, r] = e.operands as [Expr, Expr];
     const [colE, litE] = r.k === 'str' ? [l, r] : l.k === 'str' ? [r, l] : [null, null];
     const slot = colE ? this.textColumn(colE) : null;
     if (slot === null || litE?.k !== 'str') return null;
-    return { slot, k: this.textConst(slot, litE.v), negate: op === '!=' };
+    return { slot, k: this.textConst(slot, litE.v), negate: op === '!=' || op === 'is not' };
   }
 
   /** Compiles an expression used for its truth value. */
@@ -325,15 +325,12 @@ export class ExprCompiler {
       const h = this.setHas(rs, this.expr(le_));
       return op === 'in' ? h : (f) => !h(f);
     }
-    // Text column vs string literal: integer code comparison.
-    if (eqOp || neOp) {
-      const [colE, litE] = re.k === 'str' ? [le_, re] : le_.k === 'str' ? [re, le_] : [null, null];
-      const slot = colE ? this.textColumn(colE) : null;
-      if (slot !== null && litE?.k === 'str') {
-        const k = this.textConst(slot, litE.v);
-        if (slot === ACTION_SLOT) return eqOp ? (f) => f.actionCodes[f.row] === f.constCodes[k] : (f) => f.actionCodes[f.row] !== f.constCodes[k];
-        return eqOp ? (f) => f.codes[slot]![f.row] === f.constCodes[k] : (f) => f.codes[slot]![f.row] !== f.constCodes[k];
-      }
+    // Text column vs string literal (==, !=, is, is not: equal for strings): integer code comparison.
+    const test = this.codeTest({ line: 0, col: 0, k: 'cmp', ops: [op], operands: [le_, re] });
+    if (test !== null) {
+      const { slot, k, negate } = test;
+      if (slot === ACTION_SLOT) return negate ? (f) => f.actionCodes[f.row] !== f.constCodes[k] : (f) => f.actionCodes[f.row] === f.constCodes[k];
+      return negate ? (f) => f.codes[slot]![f.row] !== f.constCodes[k] : (f) => f.codes[slot]![f.row] === f.constCodes[k];
     }
     // Numeric column vs number literal: float comparison (NaN = None compares false, != true).
     const nslot = this.numColumn(le_);

@@ -37,8 +37,12 @@ function stmts(node: ohm.Node): Stmt[] {
 }
 
 semantics.addOperation('script', {
-  Script(aggs, body, _end) {
-    return { aggs: opt(aggs, (a) => a.aggs() as AggLine[]), body: stmts(body) } satisfies Script;
+  Script(aggs, sort, body, _end) {
+    return {
+      aggs: opt(aggs, (a) => a.aggs() as AggLine[]),
+      sort: opt(sort, (s) => s.child(4).children.map((l) => ({ ...at(l), name: l.child(0).sourceString }))),
+      body: stmts(body),
+    } satisfies Script;
   },
 });
 

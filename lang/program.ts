@@ -18,6 +18,8 @@ export interface Program {
   /** From the aggregate: section (default: count person). */
   aggs: AggSpec[];
   usesSession: boolean;
+  /** Aggregator alias named in the script's `sort:` section (OpenSet samples), else null. */
+  sort: string | null;
   /** Readable listing for debug=true. */
   dump(): string;
   newResult(segmentCount?: number): ResultTree;
@@ -29,6 +31,7 @@ export class CompiledProgram implements Program {
   readonly columns: string[];
   readonly aggs: AggSpec[];
   readonly usesSession: boolean;
+  readonly sort: string | null;
   private readonly frame: Frame;
   private readonly res: Resolution;
   private readonly compiled: Compiled;
@@ -41,6 +44,7 @@ export class CompiledProgram implements Program {
     this.columns = [...res.columns.keys()];
     this.aggs = res.aggs;
     this.usesSession = res.usesSession;
+    this.sort = res.sort;
     const cx = compiled.cx;
     this.frame = new Frame(res.vars.size, cx.colDefs, cx.textConsts, res.usesSession);
   }

@@ -10,7 +10,7 @@ import type { Expr } from './ast.ts';
 import { EXIT_SIGNAL, type Frame } from './frame.ts';
 import type { ColumnAccess, Ev, ExprCompiler } from './compile-expr.ts';
 import type { Resolution } from './check.ts';
-import type { AggSpec } from './result.ts';
+import type { AggSpec, ResultTree } from './result.ts';
 import { pyStr, type Key, type Value } from './runtime/values.ts';
 
 type AggFn = (f: Frame) => void;
@@ -50,24 +50,55 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         if (tree === null) return null;
         const v = k0(f);
         if (v === null) return null;
-        keys[0] = v as Key;
         computeAggs(f);
+        if (v instanceof Set) {
+          for (const el of v) {
+            keys[0] = el;
+            tree.tally(keys, 1, f.segment, values, distinct, f.stamp[f.row]!);
+          }
+          return null;
+        }
+        keys[0] = v as Key;
         tree.tally(keys, 1, f.segment, values, distinct, f.stamp[f.row]!);
         return null;
       };
     }
+    const raw = new Array<Value>(k).fill(null);
+    /** A set-valued key (a set column) tallies each element in turn; an empty set acts as None. */
+    const expand = (f: Frame, tree: ResultTree, level: number, depth: number): void => {
+      if (level === depth) {
+        tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);
+        return;
+      }
+      const v = raw[level]!;
+      if (!(v instanceof Set)) {
+        keys[level] = v as Key;
+        expand(f, tree, level + 1, depth);
+      } else if (v.size === 0) {
+        if (level > 0) tree.tally(keys, level, f.segment, values, distinct, f.stamp[f.row]!);
+      } else {
+        for (const el of v) {
+          keys[level] = el;
+          expand(f, tree, level + 1, depth);
+        }
+      }
+    };
     return (f) => {
       const tree = f.result;
       if (tree === null) return null;
       let depth = 0;
+      let sets = false;
       for (; depth < k; depth++) {
         const v = keyFns[depth]!(f);
         if (v === null) break;
+        if (v instanceof Set) sets = true;
+        raw[depth] = v;
         keys[depth] = v as Key;
       }
       if (depth === 0) return null;
       computeAggs(f);
-      tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);
+      if (sets) expand(f, tree, 0, depth);
+      else tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);
       return null;
     };
   };

@@ -106,6 +106,65 @@ describe('highstreet sample (data-model.md §10)', () => {
     expect(slices.filter((s) => program.run(s, ctx).member).length).toBe(want);
   });
 
+  it('OpenSet samples/pyql/simple.pyql (`is` on a set column) gives the README tree', () => {
+    const script = [
+      'aggregate: # define our output columns',
+      '    count person',
+      '    count product_name as purchased',
+      '    sum product_price as total_spent with product_name',
+      '',
+      "match where product_group is 'outdoor':",
+      '    tally(get_day_of_week(event_time()), product_name)',
+    ].join('\n');
+    const tree = render(runScript(script, schema, people).result.toPartial(), { sort: 'g', order: 'asc' });
+    expect(tree._.map((n) => [n.g, n.c[0], n.c[1]])).toEqual([[2, 1, 3], [5, 1, 1], [7, 1, 3]]);
+  });
+
+  it('OpenSet samples/pyql/total_shipper.pyql', () => {
+    const script = 'aggregate:\n    count person\n    count shipper\n    sum shipping\n    sum total\n\nmatch:\n    tally(\'all\', shipper)\n';
+    const tree = render(runScript(script, schema, people).result.toPartial());
+    const all = tree._[0]!;
+    expect(all.g).toBe('all');
+    expect(all.c.slice(0, 2)).toEqual([3, 6]);
+    expect(all.c[2]).toBeCloseTo(49.38, 9);
+    expect(all.c[3]).toBeCloseTo(1338.5, 9);
+    const kids = Object.fromEntries(all._!.map((n) => [n.g, n.c]));
+    expect(kids['fedex']!.slice(0, 2)).toEqual([2, 3]);
+    expect(kids['fedex']![3]).toBeCloseTo(318.66, 9);
+    expect(kids['ground']!.slice(0, 2)).toEqual([3, 3]);
+    expect(kids['ground']![3]).toBeCloseTo(1019.84, 9);
+  });
+
+  it('OpenSet samples/pyql/tags_and_products.pyql tallies each tag of a set column', () => {
+    const script = "aggregate:\n    count person\n    count product_name as purchased\n\nmatch where product_group is 'outdoor':\n    tally(product_tags, product_name)\n";
+    const tree = render(runScript(script, schema, people).result.toPartial());
+    expect(tree._.length).toBeGreaterThan(1);
+    for (const n of tree._) expect(typeof n.g).toBe('string');
+  });
+
+  it('OpenSet samples/pyql/purchased_after.pyql (sort: section, `is`, header continuation)', () => {
+    const script = [
+      'aggregate: # define our output columns',
+      '    count person',
+      '    count product_name as purchased',
+      '    sum product_price as total_revenue with product_name',
+      '',
+      'sort:',
+      '    person # sort using person aggregate',
+      '',
+      "match where action is 'purchase': # match one",
+      '    first_matching_product = product_name',
+      '    iter_next()',
+      "    match 1 where action is 'purchase' and",
+      '            product_name is not first_matching_product:',
+      '        tally(first_matching_product, product_name)',
+    ].join('\n');
+    const run = runScript(script, schema, people);
+    expect(run.program.sort).toBe('person');
+    // purchase rows carry no product_name, so every tally stops at the None first key.
+    expect(render(run.result.toPartial())).toEqual({ _: [] });
+  });
+
   it('z-order puts purchase before cart_item at equal stamps', () => {
     const { debug } = runScript("debug(action)\niter_next()\ndebug(action)", schema, people.filter((p) => p.id === 'tommy'));
     expect(debug).toEqual(['purchase', 'cart_item']);

@@ -144,6 +144,7 @@ describe('compile errors carry class parse, line, column and source', () => {
     ['x = len', 'function_as_value', 1],
     ["x = 'unterminated", 'unterminated_string', 1],
     ["schedule(10, 'missing')", 'unknown_function', 1],
+    ['aggregate:\n    count person\nsort:\n    nope\npass', 'bad_sort', 4],
   ])('%j → %s', (script, code, line) => {
     const b = compileErr(script);
     expect(b.class).toBe('parse');
