@@ -93,23 +93,36 @@ function compareKeys(a: Key, b: Key, foldCase: boolean): number {
   return 0;
 }
 
-/** Aggregate order: null lowest, then bools, numbers, strings. */
-function compareCells(a: Cell | undefined, b: Cell | undefined): number {
-  return compareGroupKeys(a ?? null, b ?? null);
+/** A node with its sort keys computed once (lower-casing inside the comparator would allocate). */
+interface Sortable {
+  n: RenderNode;
+  lower: string | null;
+  cell: Cell;
+}
+
+function groupOrder(x: Sortable, y: Sortable): number {
+  if (x.lower !== null && y.lower !== null) return cmpStr(x.lower, y.lower) || cmpStr(x.n.g as string, y.n.g as string);
+  return compareKeys(x.n.g, y.n.g, true);
 }
 
 export function renderTree(nodes: RenderNode[], by: SortBy, opts: RenderOptions): NodeJson[] {
   const dir = opts.order === 'asc' ? 1 : -1;
   const cmp =
     by === 'g'
-      ? (x: RenderNode, y: RenderNode) => dir * compareGroupKeys(x.g, y.g)
-      : (x: RenderNode, y: RenderNode) =>
-          dir * compareCells(x.c[0]?.[by], y.c[0]?.[by]) || compareGroupKeys(x.g, y.g);
+      ? (x: Sortable, y: Sortable) => dir * groupOrder(x, y)
+      : (x: Sortable, y: Sortable) => dir * compareKeys(x.cell, y.cell, true) || groupOrder(x, y);
   const trim = opts.trim;
   const walk = (list: RenderNode[]): NodeJson[] => {
-    const sorted = list.slice().sort(cmp);
+    const sorted = list.map(
+      (n): Sortable => ({
+        n,
+        lower: typeof n.g === 'string' ? n.g.toLowerCase() : null,
+        cell: by === 'g' ? null : (n.c[0]?.[by] ?? null),
+      }),
+    );
+    sorted.sort(cmp);
     const kept = trim !== undefined && trim >= 0 ? sorted.slice(0, trim) : sorted;
-    return kept.map((n) => {
+    return kept.map(({ n }) => {
       const out: NodeJson = { g: n.g, c: n.c[0] ?? [] };
       for (let s = 1; s < n.c.length; s++) out[`c${s + 1}`] = n.c[s]!;
       if (n._ && n._.length > 0) out._ = walk(n._);

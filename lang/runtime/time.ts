@@ -25,8 +25,11 @@ export function parseIsoStamp(s: string): number | null {
   const minute = Number(mi);
   const second = Number(sec);
   if (month > 11 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  let ms = Date.UTC(year, month, day, hour, minute, second);
-  if (new Date(ms).getUTCDate() !== day) return null; // e.g. Feb 30
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day); // unlike Date.UTC, keeps years 0-99 as written
+  date.setUTCHours(hour, minute, second, 0);
+  if (date.getUTCDate() !== day) return null; // e.g. Feb 30
+  let ms = date.getTime();
   if (m[7] !== undefined) ms += Math.floor(Number(m[7]) * 1000);
   const zone = m[8];
   if (zone !== undefined && zone !== 'Z' && zone !== 'z') {

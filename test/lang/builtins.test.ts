@@ -226,6 +226,9 @@ describe('time', () => {
     expect(parseIsoStamp('2016-03-24 14:00:30+02:00')).toBe(t * 1000);
     expect(parseIsoStamp('2016-03-24T12:00:30.250Z')).toBe(t * 1000 + 250);
     expect(parseIsoStamp('2016-02-30T00:00:00Z')).toBe(null);
+    expect(parseIsoStamp('0050-01-01T00:00:00Z')).toBe(-60589296000000);
+    expect(parseIsoStamp('2016-03-24')).toBe(Date.UTC(2016, 2, 24));
+    expect(parseIsoStamp('2016-03-24T25:00:00Z')).toBe(null);
     expect(toEpochMs(4102444800)).toBe(4102444800);
     expect(toEpochMs(4102444799)).toBe(4102444799000);
   });
