@@ -11,6 +11,8 @@ import { isReservedName } from '../lang/schema.ts';
 import type { ColumnDef, TableSchema } from '../lang/schema.ts';
 import { columnNameProblem, definitionProblem, tableNameProblem, typeProblem, type ColumnSpec } from './schema-rules.ts';
 import { dumpStorage, loadStorage, type StorageDump } from './snapshot/storage-dump.ts';
+import { SegmentRegistry, type DueSegments } from './query/registry.ts';
+import type { SegmentDef } from './query/types.ts';
 
 export const SENTINEL_NAME = 'sentinel';
 export const MAX_PARTITIONS = 1000;
@@ -178,5 +180,18 @@ export class Sentinel extends DurableObject {
       this.bump();
     });
     return ok({ schema, dropped });
+  }
+
+  // Segment registry (issue 4): definitions of computed segments, kept in shards/query/registry.ts.
+  async segmentDefs(table: string): Promise<SegmentDef[]> {
+    return new SegmentRegistry(this.ctx.storage.sql).list(table);
+  }
+
+  async putSegmentDefs(table: string, defs: SegmentDef[], now: number): Promise<void> {
+    new SegmentRegistry(this.ctx.storage.sql).put(table, defs, now);
+  }
+
+  async dueSegments(now: number): Promise<DueSegments[]> {
+    return new SegmentRegistry(this.ctx.storage.sql).due(now);
   }
 }

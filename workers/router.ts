@@ -14,6 +14,7 @@ import { routes as exporting } from './routes/export.ts';
 import { routes as insert } from './routes/insert.ts';
 import { routes as internode } from './routes/internode.ts';
 import { routes as person } from './routes/person.ts';
+import { routes as query } from './routes/query.ts';
 import { routes as stats } from './routes/stats.ts';
 import { routes as table } from './routes/table.ts';
 
@@ -24,6 +25,7 @@ const ROUTES: RouteDef[] = [
   ...table,
   ...insert,
   ...person,
+  ...query,
   ...stats,
   ...admin,
   ...exporting,

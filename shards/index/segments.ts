@@ -16,6 +16,11 @@ export interface StoredSegment {
   bits: PeopleBitmap;
 }
 
+/** The part of ctx.storage.sql used here (typed structurally so Node tests can import this module). */
+export interface QuerySql {
+  exec(query: string, ...bindings: unknown[]): { toArray(): Record<string, unknown>[] };
+}
+
 export interface SegmentSummary {
   name: string;
   size: number;
@@ -23,10 +28,10 @@ export interface SegmentSummary {
 }
 
 export class SegmentStore {
-  private readonly sql: SqlStorage;
+  private readonly sql: QuerySql;
   private readonly cache = new Map<string, StoredSegment>();
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: QuerySql) {
     this.sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS q_segments (
       tbl TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL, computed_at REAL NOT NULL,
@@ -39,12 +44,8 @@ export class SegmentStore {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const rows = this.sql
-      .exec<{ definition: string; computed_at: number; version: string; people: number; bits: ArrayBuffer }>(
-        'SELECT definition, computed_at, version, people, bits FROM q_segments WHERE tbl = ? AND name = ?',
-        table,
-        name,
-      )
-      .toArray();
+      .exec('SELECT definition, computed_at, version, people, bits FROM q_segments WHERE tbl = ? AND name = ?', table, name)
+      .toArray() as { definition: string; computed_at: number; version: string; people: number; bits: ArrayBuffer }[];
     if (rows.length === 0) return null;
     const r = rows[0];
     const seg: StoredSegment = {
@@ -74,10 +75,12 @@ export class SegmentStore {
   }
 
   list(table: string): SegmentSummary[] {
-    return this.sql
-      .exec<{ name: string; size: number; computed_at: number }>('SELECT name, size, computed_at FROM q_segments WHERE tbl = ? ORDER BY name', table)
-      .toArray()
-      .map((r) => ({ name: r.name, size: r.size, computedAt: r.computed_at }));
+    const rows = this.sql.exec('SELECT name, size, computed_at FROM q_segments WHERE tbl = ? ORDER BY name', table).toArray() as {
+      name: string;
+      size: number;
+      computed_at: number;
+    }[];
+    return rows.map((r) => ({ name: r.name, size: r.size, computedAt: r.computed_at }));
   }
 
   dropTable(table: string): void {

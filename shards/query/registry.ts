@@ -3,6 +3,7 @@
  * per table, so `segments=` can name it, shards can recompute it when their copy is stale, and the
  * scheduled refresher knows which ones are due. The sentinel exposes these through thin RPC methods.
  */
+import type { QuerySql } from '../index/segments.ts';
 import type { SegmentDef } from './types.ts';
 
 export interface DueSegments {
@@ -11,9 +12,9 @@ export interface DueSegments {
 }
 
 export class SegmentRegistry {
-  private readonly sql: SqlStorage;
+  private readonly sql: QuerySql;
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: QuerySql) {
     this.sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS q_segment_defs (
       tbl TEXT NOT NULL, name TEXT NOT NULL, script TEXT NOT NULL, ttl REAL NOT NULL, use_cached INTEGER NOT NULL,
@@ -21,13 +22,10 @@ export class SegmentRegistry {
   }
 
   list(table: string): SegmentDef[] {
-    return this.sql
-      .exec<{ name: string; script: string; ttl: number; use_cached: number; refresh: number | null }>(
-        'SELECT name, script, ttl, use_cached, refresh FROM q_segment_defs WHERE tbl = ? ORDER BY name',
-        table,
-      )
-      .toArray()
-      .map((r) => ({ name: r.name, script: r.script, ttl: r.ttl, useCached: r.use_cached === 1, refresh: r.refresh }));
+    const rows = this.sql
+      .exec('SELECT name, script, ttl, use_cached, refresh FROM q_segment_defs WHERE tbl = ? ORDER BY name', table)
+      .toArray() as { name: string; script: string; ttl: number; use_cached: number; refresh: number | null }[];
+    return rows.map((r) => ({ name: r.name, script: r.script, ttl: r.ttl, useCached: r.use_cached === 1, refresh: r.refresh }));
   }
 
   /** Records definitions that were just computed at `now` (a changed script replaces the old one). */
@@ -49,11 +47,8 @@ export class SegmentRegistry {
   /** Segments whose refresh interval has elapsed at `now`, grouped by table. */
   due(now: number): DueSegments[] {
     const rows = this.sql
-      .exec<{ tbl: string; name: string }>(
-        'SELECT tbl, name FROM q_segment_defs WHERE refresh IS NOT NULL AND last_refresh + refresh <= ? ORDER BY tbl, name',
-        now,
-      )
-      .toArray();
+      .exec('SELECT tbl, name FROM q_segment_defs WHERE refresh IS NOT NULL AND last_refresh + refresh <= ? ORDER BY tbl, name', now)
+      .toArray() as { tbl: string; name: string }[];
     const out: DueSegments[] = [];
     for (const r of rows) {
       const last = out[out.length - 1];

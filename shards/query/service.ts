@@ -7,7 +7,7 @@ import type { Outcome } from '../../lang/errors.ts';
 import type { TableSchema } from '../../lang/schema.ts';
 import type { Program } from '../../lang/index.ts';
 import { IndexCache } from '../index/cache.ts';
-import { SegmentStore, type SegmentSummary } from '../index/segments.ts';
+import { SegmentStore, type QuerySql, type SegmentSummary } from '../index/segments.ts';
 import { runQuery, type RowSource } from './engine.ts';
 import type { QueryRequest, QueryResponse } from './types.ts';
 
@@ -27,7 +27,7 @@ export class ShardQueries {
   private readonly segments: SegmentStore;
   private readonly programs = new Map<string, Program>();
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: QuerySql) {
     this.segments = new SegmentStore(sql);
   }
 

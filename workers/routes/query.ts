@@ -14,8 +14,11 @@ import { mergeColumnPartials, parseColumnQuery, type ColumnPartial, type ColumnQ
 import { histogramNode, mergeHistogramPartials, type HistogramOptions, type HistogramPartial } from '../../shards/query/histogram.ts';
 import type { QueryRequest, QueryResponse, QueryStep, SegmentDef, StepResult } from '../../shards/query/types.ts';
 import type { SegmentSummary } from '../../shards/index/segments.ts';
+import type { DueSegments } from '../../shards/query/registry.ts';
 import { fanOut } from '../fanout.ts';
 import type { Outcome } from '../../lang/errors.ts';
+import { Cluster, type Env } from '../cluster.ts';
+import type { RouteContext, RouteDef } from '../route.ts';
 
 /** What the query routes need from the cluster (ROUTER's sentinel + partition namespace). */
 export interface QueryBackend {
@@ -373,7 +376,7 @@ function sectionErrors<T>(s: Section, f: () => T): T {
 }
 
 /** The scheduled refresher: recompute every segment whose `refresh=` interval has elapsed. */
-export async function refreshDueSegments(backend: QueryBackend, due: { table: string; names: string[] }[], now: number): Promise<void> {
+export async function refreshDueSegments(backend: QueryBackend, due: DueSegments[], now: number): Promise<void> {
   for (const d of due) {
     const schema = await backend.schema(d.table);
     const defs = await backend.segmentDefs(d.table);
@@ -383,3 +386,35 @@ export async function refreshDueSegments(backend: QueryBackend, due: { table: st
     await backend.putSegmentDefs(d.table, sections, now);
   }
 }
+
+/** The backend over the real cluster: sentinel registry and partition shards by RPC. */
+export function clusterBackend(cluster: Cluster): QueryBackend {
+  return {
+    schema: (table) => cluster.schema(table),
+    partitions: () => cluster.partitions(),
+    query: (p, schema, req) => cluster.shard(p).query(schema, req) as Promise<Outcome<QueryResponse>>,
+    listSegments: (p, schema) => cluster.shard(p).listSegments(schema) as Promise<Outcome<SegmentSummary[]>>,
+    segmentDefs: async (table) => (await cluster.sentinel().segmentDefs(table)) as SegmentDef[],
+    putSegmentDefs: async (table, defs, now) => {
+      await cluster.sentinel().putSegmentDefs(table, defs, now);
+    },
+  };
+}
+
+/** Cron entry point: recompute every registered segment whose `refresh=` interval has elapsed. */
+export async function refreshSegments(env: Env, now: number): Promise<void> {
+  const cluster = new Cluster(env);
+  const due = (await cluster.sentinel().dueSegments(now)) as DueSegments[];
+  if (due.length > 0) await refreshDueSegments(clusterBackend(cluster), due, now);
+}
+
+const body = (c: RouteContext): Promise<string> => c.req.text();
+
+export const routes: RouteDef[] = [
+  { method: 'POST', path: '/v1/query/:table/event', handler: async (c) => eventQuery(clusterBackend(c.cluster), c.params.table, c.url, await body(c)) },
+  { method: 'POST', path: '/v1/query/:table/segment', handler: async (c) => segmentQuery(clusterBackend(c.cluster), c.params.table, c.url, await body(c)) },
+  { method: 'GET', path: '/v1/query/:table/segment', handler: (c) => listSegments(clusterBackend(c.cluster), c.params.table) },
+  { method: 'GET', path: '/v1/query/:table/column/:column', handler: (c) => columnQuery(clusterBackend(c.cluster), c.params.table, c.params.column, c.url) },
+  { method: 'POST', path: '/v1/query/:table/histogram/:name', handler: async (c) => histogramQuery(clusterBackend(c.cluster), c.params.table, c.params.name, c.url, await body(c)) },
+  { method: 'POST', path: '/v1/query/:table/batch', handler: async (c) => batchQuery(clusterBackend(c.cluster), c.params.table, c.url, await body(c)) },
+];
