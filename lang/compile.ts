@@ -10,7 +10,7 @@ import { ExprCompiler, type Cond, type Ev } from './compile-expr.ts';
 import type { Resolution } from './check.ts';
 import { makeTally } from './tally.ts';
 import { DbError } from './errors.ts';
-import { add, delItem, div, getItem, mul, setItem, sub, typeName, type Value } from './runtime/values.ts';
+import { add, delItem, div, getItem, mul, pyStr, setItem, sub, typeName, type Value } from './runtime/values.ts';
 
 export type Run = (f: Frame) => number;
 
@@ -225,7 +225,7 @@ class StmtCompiler {
           return EXIT;
         };
       }
-      if (SEGMENT_MATH.has(name)) {
+      if (SEGMENT_MATH.has(name) && this.res.mode === 'segment') {
         const c = this.cx.cond(e);
         return (f) => {
           f.line = L;
@@ -238,7 +238,7 @@ class StmtCompiler {
         return (f) => {
           f.line = L;
           const m = msg(f);
-          f.ctx!.emit?.(typeof m === 'string' ? m : String(m));
+          f.ctx!.emit?.(pyStr(m));
           return EXIT;
         };
       }

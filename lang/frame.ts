@@ -75,8 +75,6 @@ export class Frame {
   result: ResultTree | null = null;
   segment = 0;
 
-  private absent = new Map<string, ColumnVector>();
-
   readonly columns: readonly ColumnDef[];
   readonly textConsts: readonly { slot: number; text: string }[];
   readonly usesSession: boolean;
@@ -121,7 +119,6 @@ export class Frame {
     this.event = block.event;
     this.actionCodes = block.action.codes;
     this.actionDict = block.action.dict;
-    this.absent.clear();
     this.columns.forEach((def, i) => {
       const v = block.columns.get(def.name) ?? this.absentVector(def, block.length);
       switch (v.kind) {
