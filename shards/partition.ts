@@ -8,8 +8,10 @@ import { DbError, type Outcome } from '../lang/errors.ts';
 import type { TableSchema } from '../lang/schema.ts';
 import type { InsertBatch } from './store/batch.ts';
 import type { PersonKey } from './store/directory.ts';
+import { GroupCommit } from './store/group-commit.ts';
 import { PartitionStore, type PartitionStats } from './store/partition-store.ts';
 import { personRows, type PersonRows } from './store/person.ts';
+import type { InsertCounts } from './store/table.ts';
 import { ShardQueries } from './query/service.ts';
 import type { QueryRequest, QueryResponse } from './query/types.ts';
 import type { SegmentSummary } from './index/segments.ts';
@@ -28,6 +30,7 @@ function outcome<T>(fn: () => T): Outcome<T> {
 
 export class PartitionShard extends DurableObject {
   private tables: PartitionStore | null = null;
+  private group: GroupCommit | null = null;
   private alarmSet = false;
   private queryService: ShardQueries | null = null;
 
@@ -43,11 +46,21 @@ export class PartitionShard extends DurableObject {
     return this.tables;
   }
 
-  /** Stores the batch; resolves after the SQLite transaction has committed. Counts are events. */
-  async insert(schema: TableSchema, batch: InsertBatch): Promise<Outcome<{ inserted: number; duplicates: number; rows: number }>> {
-    const result = outcome(() => this.store.table(schema).appendBatch(batch));
+  private get commits(): GroupCommit {
+    this.group ??= new GroupCommit(this.ctx.storage);
+    return this.group;
+  }
+
+  /**
+   * Stores the batch; resolves after its SQLite transaction (shared with concurrent inserts, see
+   * GroupCommit) has committed. `inserted`/`duplicates` count events, `rows` the rows stored.
+   */
+  async insert(schema: TableSchema, batch: InsertBatch): Promise<Outcome<InsertCounts>> {
+    const staged = outcome(() => this.store.table(schema).stage(batch));
+    if (!staged.ok) return staged;
+    await this.commits.commit(staged.value);
     await this.scheduleCompaction();
-    return result;
+    return { ok: true, value: staged.value.counts };
   }
 
   async person(schema: TableSchema, id: PersonKey): Promise<Outcome<PersonRows | null>> {
@@ -79,8 +92,8 @@ export class PartitionShard extends DurableObject {
     return this.queries.listSegments(schema);
   }
 
-  async stats(): Promise<Outcome<PartitionStats>> {
-    return outcome(() => this.store.stats());
+  async stats(): Promise<Outcome<PartitionStats & { commits: { flushes: number; inserts: number } }>> {
+    return outcome(() => ({ ...this.store.stats(), commits: { flushes: this.commits.flushes, inserts: this.commits.inserts } }));
   }
 
   /** Snapshot (issue 5): each job table's rows → one Parquet object in R2. */

@@ -142,6 +142,9 @@ export function decodeVector(bytes: Uint8Array): ColumnVector {
 
 /** SQLite BLOB values for `bytes`, each at most PART_BYTES (at least one, possibly empty). */
 export function splitParts(bytes: Uint8Array): ArrayBuffer[] {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.length <= PART_BYTES) {
+    return [bytes.buffer as ArrayBuffer];
+  }
   const parts: ArrayBuffer[] = [];
   for (let at = 0; at < bytes.length || parts.length === 0; at += PART_BYTES) {
     const end = Math.min(bytes.length, at + PART_BYTES);

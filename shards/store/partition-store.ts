@@ -4,7 +4,7 @@
  */
 import type { TableSchema } from '../../lang/schema.ts';
 import { decodedColumns } from './cache.ts';
-import { deleteTableData, ensureStoreSchema, readTableRow, tableNames, writeTableRow, type StoreStorage } from './sql.ts';
+import { deleteTableData, ensureStoreSchema, readVersion, tableNames, writeVersion, type StoreStorage } from './sql.ts';
 import { ColumnarTable, type TableStats } from './table.ts';
 
 export interface PartitionStats {
@@ -56,10 +56,10 @@ export class PartitionStore {
       return;
     }
     const sql = this.storage.sql;
-    const row = readTableRow(sql, name);
+    const version = readVersion(sql, name);
     this.storage.transactionSync(() => {
       deleteTableData(sql, name);
-      writeTableRow(sql, name, row.version + 1, row.nextSeq);
+      writeVersion(sql, name, version + 1);
     });
   }
 

@@ -1,9 +1,11 @@
 /**
  * The store's SQLite layout (ctx.storage.sql), shared by every table of a partition:
- * - store_table: per table its version (bumped by every row change, never reset, so caches keyed on
- *   it stay valid across restarts) and the next delta sequence number;
- * - store_delta: one row (or a few parts) per insert call: the kept rows in arrival order;
- * - store_chunk: the compacted table, one encoded column per `col`, split into parts < 2 MB.
+ * - store_delta: one row (parts only above 1 MB) per insert call: the kept rows in arrival order,
+ *   keyed by the table version that insert produced, so an insert is one INSERT statement;
+ * - store_chunk: the compacted table, one encoded column per `col`, split into parts < 2 MB;
+ * - store_version: a table's version when it has no deltas left (after compaction, clear or drop).
+ *   A table's version is max(store_version, newest delta); it never goes back, so caches keyed on
+ *   it stay valid across restarts.
  */
 import { joinParts, splitParts } from './codec.ts';
 
@@ -25,8 +27,7 @@ export interface StoreStorage {
 }
 
 export function ensureStoreSchema(sql: StoreSql): void {
-  sql.exec(`CREATE TABLE IF NOT EXISTS store_table (
-    tbl TEXT PRIMARY KEY, version INTEGER NOT NULL, next_seq INTEGER NOT NULL)`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS store_version (tbl TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
   sql.exec(`CREATE TABLE IF NOT EXISTS store_delta (
     tbl TEXT NOT NULL, seq INTEGER NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL,
     PRIMARY KEY (tbl, seq, part))`);
@@ -35,22 +36,24 @@ export function ensureStoreSchema(sql: StoreSql): void {
     PRIMARY KEY (tbl, col, part))`);
 }
 
-export function readTableRow(sql: StoreSql, tbl: string): { version: number; nextSeq: number } {
-  for (const row of sql.exec('SELECT version, next_seq FROM store_table WHERE tbl = ?', tbl)) {
-    return { version: Number(row.version), nextSeq: Number(row.next_seq) };
-  }
-  return { version: 0, nextSeq: 1 };
+export function readVersion(sql: StoreSql, tbl: string): number {
+  const row = sql.exec(
+    `SELECT max(coalesce((SELECT version FROM store_version WHERE tbl = ?), 0),
+                coalesce((SELECT max(seq) FROM store_delta WHERE tbl = ?), 0)) AS v`,
+    tbl, tbl,
+  ).one();
+  return Number(row.v);
 }
 
-export function writeTableRow(sql: StoreSql, tbl: string, version: number, nextSeq: number): void {
+export function writeVersion(sql: StoreSql, tbl: string, version: number): void {
   sql.exec(
-    `INSERT INTO store_table (tbl, version, next_seq) VALUES (?, ?, ?)
-     ON CONFLICT(tbl) DO UPDATE SET version = excluded.version, next_seq = excluded.next_seq`,
-    tbl, version, nextSeq,
+    'INSERT INTO store_version (tbl, version) VALUES (?, ?) ON CONFLICT(tbl) DO UPDATE SET version = excluded.version',
+    tbl, version,
   );
 }
 
-export function writeDelta(sql: StoreSql, tbl: string, seq: number, bytes: Uint8Array): void {
+/** The delta's value(s); above 1 MB it is several parts, so callers wrap this in a transaction. */
+export function writeDeltaRows(sql: StoreSql, tbl: string, seq: number, bytes: Uint8Array): void {
   const parts = splitParts(bytes);
   for (let i = 0; i < parts.length; i++) {
     sql.exec('INSERT INTO store_delta (tbl, seq, part, bytes) VALUES (?, ?, ?, ?)', tbl, seq, i, parts[i]);
@@ -112,6 +115,7 @@ export function countChunks(sql: StoreSql, tbl: string): number {
   return Number(sql.exec('SELECT count(*) AS n FROM store_chunk WHERE tbl = ?', tbl).one().n);
 }
 
+/** Tables with any stored state in this partition. */
 export function tableNames(sql: StoreSql): string[] {
-  return sql.exec('SELECT tbl FROM store_table ORDER BY tbl').toArray().map((r) => String(r.tbl));
+  return sql.exec('SELECT tbl FROM store_version UNION SELECT tbl FROM store_delta ORDER BY 1').toArray().map((r) => String(r.tbl));
 }

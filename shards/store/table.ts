@@ -15,7 +15,7 @@ import { PersonIndex, readKeys, writeKeys, type PersonDirectory, type PersonKey 
 import { mergeOrder, zRanks, type MergedOrder } from './order.ts';
 import { PackReader, PackWriter } from './pack.ts';
 import {
-  chunkColumns, countChunks, deleteChunk, deleteDeltas, deleteTableData, ensureStoreSchema, readChunk, readDeltas, readTableRow, writeChunk, writeDelta, writeTableRow,
+  chunkColumns, countChunks, deleteChunk, deleteDeltas, deleteTableData, ensureStoreSchema, readChunk, readDeltas, readVersion, writeChunk, writeDeltaRows, writeVersion,
   type StoreStorage,
 } from './sql.ts';
 import { absentVector, concatVectors, DictBuilder, gatherVector, kindOf, vectorBytes } from './vectors.ts';
@@ -70,6 +70,17 @@ export interface TableStore {
 const COMPACT_MIN_ROWS = 16384;
 /** ... or once this many insert calls are pending (each is a SQLite value to replay on load). */
 const COMPACT_MAX_DELTAS = 512;
+
+/** An insert between staging and commit (see ColumnarTable.stage). */
+export interface StagedInsert {
+  table: ColumnarTable;
+  counts: InsertCounts;
+  /** Null when every event was a duplicate: nothing to write. */
+  rows: DeltaRows | null;
+  bytes: Uint8Array | null;
+  /** The table version this insert produces (its delta key). */
+  seq: number;
+}
 
 interface LoadedDelta {
   seq: number;
@@ -126,7 +137,6 @@ export class ColumnarTable implements TableStore {
 
   private loaded = false;
   private ver = 0;
-  private nextSeq = 1;
   private people = new PersonIndex();
   private events = new EventSet();
   /** Base rows per pid, in pid order. */
@@ -139,6 +149,10 @@ export class ColumnarTable implements TableStore {
   private deltaEvents = 0;
   private deltaEventBase: number[] = [];
   private view: View | null = null;
+  /** Staged inserts not yet applied. */
+  private staged = 0;
+  /** People with applied rows: pids at or above this belong to staged inserts only. */
+  private visiblePeople = 0;
 
   constructor(storage: StoreStorage, schema: TableSchema) {
     this.storage = storage;
@@ -157,7 +171,8 @@ export class ColumnarTable implements TableStore {
 
   personIndex(id: PersonKey): number | undefined {
     this.load();
-    return this.people.get(id);
+    const pid = this.people.get(id);
+    return pid !== undefined && pid < this.visiblePeople ? pid : undefined;
   }
 
   // ---- loading -------------------------------------------------------------------------------
@@ -166,15 +181,14 @@ export class ColumnarTable implements TableStore {
     if (this.loaded) return;
     const sql = this.storage.sql;
     ensureStoreSchema(sql);
-    const row = readTableRow(sql, this.name);
-    this.ver = row.version;
-    this.nextSeq = row.nextSeq;
+    this.ver = readVersion(sql, this.name);
     const peopleChunk = readChunk(sql, this.name, COL_PEOPLE);
     if (peopleChunk !== null) {
       const r = new PackReader(peopleChunk);
       const keys = readKeys(r);
       const count = r.i32s();
       for (const k of keys) this.people.getOrAdd(k);
+      this.visiblePeople = keys.length;
       this.baseCount = Int32Array.from(count);
       for (let i = 0; i < count.length; i++) this.baseRows += count[i]!;
       const hashChunk = readChunk(sql, this.name, COL_HASH);
@@ -204,6 +218,7 @@ export class ColumnarTable implements TableStore {
   }
 
   private pushDelta(seq: number, rows: DeltaRows, pid: Int32Array): void {
+    for (let i = 0; i < pid.length; i++) if (pid[i]! >= this.visiblePeople) this.visiblePeople = pid[i]! + 1;
     this.deltas.push({ seq, rows, pid });
     this.deltaEventBase.push(this.deltaEvents);
     this.deltaEvents += rows.events;
@@ -214,7 +229,6 @@ export class ColumnarTable implements TableStore {
   private unload(): void {
     this.loaded = false;
     this.ver = 0;
-    this.nextSeq = 1;
     this.people = new PersonIndex();
     this.events = new EventSet();
     this.baseCount = new Int32Array(0);
@@ -224,6 +238,8 @@ export class ColumnarTable implements TableStore {
     this.deltaRows = 0;
     this.deltaEvents = 0;
     this.deltaEventBase = [];
+    this.staged = 0;
+    this.visiblePeople = 0;
     this.dropView();
   }
 
@@ -236,6 +252,24 @@ export class ColumnarTable implements TableStore {
   // ---- insert --------------------------------------------------------------------------------
 
   appendBatch(batch: InsertBatch): InsertCounts {
+    const staged = this.stage(batch);
+    if (staged.rows === null) return staged.counts;
+    try {
+      this.storage.transactionSync(() => this.writeStaged(staged));
+    } catch (e) {
+      this.unload();
+      throw e;
+    }
+    this.applyStaged(staged);
+    return staged.counts;
+  }
+
+  /**
+   * First half of an insert: idempotency checks and encoding, no SQL. The staged rows count as
+   * present for later stages (so one event sent twice before a commit is stored once) but are not
+   * readable until applied. If the write fails the caller must call `abandon()`.
+   */
+  stage(batch: InsertBatch): StagedInsert {
     validateBatch(batch);
     this.load();
     const n = batch.rows;
@@ -249,7 +283,6 @@ export class ColumnarTable implements TableStore {
         const ev = batch.event[a]!;
         let b = a + 1;
         while (b < n && batch.event[b] === ev && batch.person[b] === key) b++;
-        // Tentative: a failed commit unloads the table, so these additions never outlive it.
         const pid = this.people.getOrAdd(key);
         if (this.events.add(pid, batch.eventHash[a]!)) {
           for (let r = a; r < b; r++) pick[kept++] = r;
@@ -259,28 +292,39 @@ export class ColumnarTable implements TableStore {
         }
         a = b;
       }
-      if (kept === 0) return { inserted, duplicates, rows: 0 };
+      const counts = { inserted, duplicates, rows: kept };
+      if (kept === 0) return { table: this, counts, rows: null, bytes: null, seq: 0 };
       const rows = deltaFromBatch(this.schema, batch, pick.subarray(0, kept));
-      const bytes = encodeDelta(rows);
-      const seq = this.nextSeq;
-      this.storage.transactionSync(() => {
-        writeDelta(this.storage.sql, this.name, seq, bytes);
-        writeTableRow(this.storage.sql, this.name, this.ver + 1, seq + 1);
-      });
-      this.nextSeq = seq + 1;
-      this.ver++;
-      this.pushDelta(seq, rows, this.assignPids(rows));
-      this.dropView();
-      return { inserted, duplicates, rows: kept };
+      this.staged++;
+      return { table: this, counts, rows, bytes: encodeDelta(rows), seq: this.ver + this.staged };
     } catch (e) {
       this.unload();
       throw e;
     }
   }
 
+  /** Second half: the SQL write (the caller wraps one or more of these in a transaction). */
+  writeStaged(s: StagedInsert): void {
+    if (s.bytes !== null) writeDeltaRows(this.storage.sql, this.name, s.seq, s.bytes);
+  }
+
+  /** After the write committed: make the rows readable. Staged inserts are applied in stage order. */
+  applyStaged(s: StagedInsert): void {
+    if (s.rows === null) return;
+    this.staged--;
+    this.ver = s.seq;
+    this.pushDelta(s.seq, s.rows, this.assignPids(s.rows));
+    this.dropView();
+  }
+
+  /** A staged write failed: forget all in-memory state; the next use reloads what SQLite holds. */
+  abandon(): void {
+    this.unload();
+  }
+
   /** True when pending deltas are worth folding into chunks. */
   needsCompaction(): boolean {
-    if (!this.loaded || this.deltas.length === 0) return false;
+    if (!this.loaded || this.deltas.length === 0 || this.staged > 0) return false;
     return this.deltaRows >= Math.max(COMPACT_MIN_ROWS, this.baseRows / 4) || this.deltas.length >= COMPACT_MAX_DELTAS;
   }
 
@@ -310,7 +354,7 @@ export class ColumnarTable implements TableStore {
     if (this.view !== null && this.view.version === this.ver) return this.view;
     this.dropView();
     const base = this.loadBaseCore();
-    const P = this.people.size;
+    const P = this.visiblePeople;
     const ids = this.people.ids.slice(0, P);
     let view: View;
     if (this.deltas.length === 0) {
@@ -432,9 +476,10 @@ export class ColumnarTable implements TableStore {
 
   // ---- compaction ----------------------------------------------------------------------------
 
+  /** No-op while inserts are staged (their people would enter the base without rows). */
   compact(): void {
     this.load();
-    if (this.deltas.length === 0) return;
+    if (this.deltas.length === 0 || this.staged > 0) return;
     const view = this.ensureView();
     const order = view.order!;
     const sql = this.storage.sql;
@@ -455,6 +500,7 @@ export class ColumnarTable implements TableStore {
         }
         for (const col of chunkColumns(sql, this.name)) if (!keep.has(col)) deleteChunk(sql, this.name, col);
         deleteDeltas(sql, this.name);
+        writeVersion(sql, this.name, this.ver);
         const w = new PackWriter(64 + count.length * 24);
         writeKeys(w, view.people.ids);
         w.i32s(count);
@@ -519,13 +565,11 @@ export class ColumnarTable implements TableStore {
     const version = this.ver + 1;
     this.storage.transactionSync(() => {
       deleteTableData(this.storage.sql, this.name);
-      writeTableRow(this.storage.sql, this.name, version, this.nextSeq);
+      writeVersion(this.storage.sql, this.name, version);
     });
-    const nextSeq = this.nextSeq;
     this.unload();
     this.loaded = true;
     this.ver = version;
-    this.nextSeq = nextSeq;
   }
 
   // ---- introspection -------------------------------------------------------------------------
@@ -548,7 +592,7 @@ export class ColumnarTable implements TableStore {
     return {
       table: this.name,
       rows: this.baseRows + this.deltaRows,
-      people: this.people.size,
+      people: this.visiblePeople,
       deltaRows: this.deltaRows,
       deltas: this.deltas.length,
       chunks: countChunks(this.storage.sql, this.name),

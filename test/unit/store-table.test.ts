@@ -10,6 +10,7 @@ import type { BatchCell, InsertBatch } from '../../shards/store/batch.ts';
 import { personRows } from '../../shards/store/person.ts';
 import { PartitionStore } from '../../shards/store/partition-store.ts';
 import { ColumnarTable } from '../../shards/store/table.ts';
+import { GroupCommit } from '../../shards/store/group-commit.ts';
 import { nodeStorage } from './node-sql.ts';
 
 const SCHEMA: TableSchema = {
@@ -194,16 +195,34 @@ describe('ColumnarTable', () => {
     expect([...block.event]).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('rolls back memory when the transaction fails, and keeps nothing of it', () => {
+  it('forgets a batch whose write fails, in memory and in SQLite', () => {
     const storage = nodeStorage();
     const t = new ColumnarTable(storage, SCHEMA);
     t.appendBatch(toBatch([{ person: 'a', stamp: 1, action: 'buy', rows: [{}] }]));
-    storage.failAfter(2);
+    storage.failAfter(1);
     const second: Ev = { person: 'b', stamp: 2, action: 'buy', rows: [{}] };
     expect(() => t.appendBatch(toBatch([second]))).toThrow(/injected/);
     expect(t.read([]).people.ids).toEqual(['a']);
     expect(t.appendBatch(toBatch([second])).inserted).toBe(1);
     expect(t.read([]).people.ids).toEqual(['a', 'b']);
+  });
+
+  it('writes batches over 1 MB as several parts atomically, and reads them back after reload', () => {
+    const storage = nodeStorage();
+    const t = new ColumnarTable(storage, SCHEMA);
+    const big = (tag: string): Ev[] => Array.from({ length: 300 }, (_, i) => ({
+      person: `p${i % 10}`, stamp: i, action: 'buy', rows: [{ tag: `${tag}${i}-${'x'.repeat(5000)}` }],
+    }));
+    t.read([]);
+    storage.failAfter(2);
+    expect(() => t.appendBatch(toBatch(big('a')))).toThrow(/injected/);
+    expect(storage.db.prepare('SELECT count(*) AS n FROM store_delta').get()).toEqual({ n: 0 });
+    expect(t.appendBatch(toBatch(big('b'))).inserted).toBe(300);
+    expect(Number((storage.db.prepare('SELECT count(*) AS n FROM store_delta').get() as { n: number }).n)).toBeGreaterThan(1);
+    const again = new ColumnarTable(storage, SCHEMA);
+    expect(actual(again)).toEqual(expected(big('b')));
+    again.compact();
+    expect(actual(new ColumnarTable(storage, SCHEMA))).toEqual(expected(big('b')));
   });
 
   it('drops a column for good: not in chunks, not in deltas, not after re-adding the name', () => {
@@ -280,5 +299,43 @@ describe('ColumnarTable', () => {
     }
     expect(actual(many)).toEqual(actual(one));
     expect(actual(many)).toEqual(expected(events));
+  });
+});
+
+describe('GroupCommit', () => {
+  it('commits inserts staged in the same turn in one transaction; rows are readable once resolved', async () => {
+    const storage = nodeStorage();
+    const store = new PartitionStore(storage);
+    const group = new GroupCommit(storage);
+    const t = store.table(SCHEMA);
+    const a: Ev = { person: 'a', stamp: 1, action: 'buy', rows: [{}] };
+    const b: Ev = { person: 'b', stamp: 2, action: 'buy', rows: [{}] };
+    const sa = t.stage(toBatch([a]));
+    const sb = t.stage(toBatch([b, a]));
+    expect(sb.counts).toEqual({ inserted: 1, duplicates: 1, rows: 1 });
+    expect(t.read([]).block.length).toBe(0);
+    expect(t.personIndex('a')).toBeUndefined();
+    await Promise.all([group.commit(sa), group.commit(sb)]);
+    expect(group.flushes).toBe(1);
+    expect(group.inserts).toBe(2);
+    expect(t.read([]).people.ids).toEqual(['a', 'b']);
+    expect(actual(new ColumnarTable(storage, SCHEMA))).toEqual(expected([a, b]));
+  });
+
+  it('rejects every insert of a failed transaction and forgets them', async () => {
+    const storage = nodeStorage();
+    const group = new GroupCommit(storage);
+    const t = new ColumnarTable(storage, SCHEMA);
+    t.read([]);
+    const a: Ev = { person: 'a', stamp: 1, action: 'buy', rows: [{}] };
+    const b: Ev = { person: 'b', stamp: 2, action: 'buy', rows: [{}] };
+    const pa = group.commit(t.stage(toBatch([a])));
+    const pb = group.commit(t.stage(toBatch([b])));
+    storage.failAfter(2);
+    await expect(pa).rejects.toThrow(/injected/);
+    await expect(pb).rejects.toThrow(/injected/);
+    expect(t.read([]).block.length).toBe(0);
+    await group.commit(t.stage(toBatch([a, b])));
+    expect(actual(t)).toEqual(expected([a, b]));
   });
 });
