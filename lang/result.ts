@@ -80,11 +80,12 @@ function kindCode(k: AggKind): number {
 /**
  * Every node owns `size` consecutive slots of the tree's Float64Array pool, starting at `off`
  * (one contiguous pool instead of an array per node: one pointer less to chase per update).
- * Layout of a node's slots (SA = segments * aggs, A = aggs): [0, SA) primary aggregate,
- * [SA, 2SA) contribution counts, [2SA, 3SA) low part of sums, [3SA, 3SA+A) generation the node
- * last saw for the aggregator, [3SA+A, 3SA+2A) generation of the Set, [3SA+2A, 3SA+3A) largest numeric key logged, [3SA+3A, 3SA+4A) head of
- * the node's chain in the person's key log, then (value aggregators only) [3SA+4A, 4SA+4A) value
- * stamps.
+ * Slots of a node (SA = segments * aggs, A = aggs; slot j = segment * A + aggregator):
+ * [0, SA) primary aggregate, [SA, 2SA) contribution counts, [2SA, 2SA+A) generation the node last
+ * saw per aggregator; then only what the aggregators need: keyed aggregators 3 slots each (Set
+ * generation, largest numeric key logged, head of the node's chain in the person's key log), sum
+ * and avg one low part per segment, value one stamp per segment. A `count person` tree needs 3
+ * slots per node.
  *
  * Sums are double-doubles (hi + lo, accumulated with TwoSum): for realistic inputs they are exact,
  * so the rendered sum does not depend on how rows were split over partitions or merged.
@@ -114,6 +115,13 @@ export class ResultTree {
   private readonly check: Uint8Array;
   private readonly size: number;
   private readonly hasValue: boolean;
+  private readonly genOff: number;
+  /** Per aggregator: slot offset of [Set generation, largest key, chain head], or -1. */
+  private readonly keyOff: Int32Array;
+  /** Per aggregator: slot offset of the per-segment low parts (sum/avg), or -1. */
+  private readonly loOff: Int32Array;
+  /** Per aggregator: slot offset of the per-segment value stamps (value), or -1. */
+  private readonly stOff: Int32Array;
   private readonly root: TreeNode;
   private gen = 1;
   private pool: Float64Array;
@@ -134,7 +142,17 @@ export class ResultTree {
     this.kinds = Int8Array.from(aggs, (a) => kindCode(a.kind));
     this.check = Uint8Array.from(aggs, (a) => (a.all ? CHECK_NONE : a.source.type === 'person' ? CHECK_PERSON : CHECK_KEY));
     this.hasValue = aggs.some((a) => a.kind === 'value');
-    this.size = 3 * this.SA + 4 * this.A + (this.hasValue ? this.SA : 0);
+    this.genOff = 2 * this.SA;
+    let next = this.genOff + this.A;
+    const take = (n: number): number => {
+      const at = next;
+      next += n;
+      return at;
+    };
+    this.keyOff = Int32Array.from(aggs, (_, i) => (this.check[i] === CHECK_KEY ? take(3) : -1));
+    this.loOff = Int32Array.from(aggs, (a) => (a.kind === 'sum' || a.kind === 'avg' ? take(segmentCount) : -1));
+    this.stOff = Int32Array.from(aggs, (a) => (a.kind === 'value' ? take(segmentCount) : -1));
+    this.size = next;
     this.pool = new Float64Array(this.size * 64);
     this.root = this.newNode();
   }
@@ -194,12 +212,12 @@ export class ResultTree {
         parent.lastKey = k;
         parent.lastChild = node;
       }
-      this.update(node, base, values, distinct, stamp);
+      this.update(node, segment, base, values, distinct, stamp);
       parent = node;
     }
   }
 
-  private update(node: TreeNode, base: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
+  private update(node: TreeNode, segment: number, base: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
     const f = this.pool;
     const o = node.off;
     const A = this.A;
@@ -207,6 +225,10 @@ export class ResultTree {
     const gen = this.gen;
     const kinds = this.kinds;
     const check = this.check;
+    const genOff = this.genOff;
+    const keyOff = this.keyOff;
+    const loOff = this.loOff;
+    const stOff = this.stOff;
     for (let i = 0; i < A; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
@@ -221,26 +243,26 @@ export class ResultTree {
       const mode = check[i]!;
       if (mode === CHECK_PERSON) {
         // The key is the person itself: one contribution per generation.
-        const gi = o + 3 * SA + i;
+        const gi = o + genOff + i;
         if (f[gi] === gen) continue;
         f[gi] = gen;
       } else if (mode === CHECK_KEY) {
         const dk = distinct[i]!;
-        const gi = o + 3 * SA + i;
+        const gi = o + genOff + i;
+        const ko = o + keyOff[i]!;
         if (f[gi] !== gen) {
           f[gi] = gen;
-          f[gi + 3 * A] = -1;
+          f[ko + 2] = -1;
           if (typeof dk === 'number') {
-            f[gi + 2 * A] = dk;
-            this.logPush(node, gi + 3 * A, i, dk);
+            f[ko + 1] = dk;
+            this.logPush(node, i, dk);
           } else {
-            this.toSetMode(node, i);
-            node.seen![i]!.add(dk);
+            this.toSetMode(node, i).add(dk);
           }
-        } else if (typeof dk === 'number' && dk > f[gi + 2 * A]!) {
+        } else if (typeof dk === 'number' && dk > f[ko + 1]!) {
           // The common case: a numeric key above every key logged so far is new.
-          f[gi + 2 * A] = dk;
-          this.logPush(node, gi + 3 * A, i, dk);
+          f[ko + 1] = dk;
+          this.logPush(node, i, dk);
         } else if (!this.laterSighting(node, i, dk)) {
           continue;
         }
@@ -255,7 +277,7 @@ export class ResultTree {
           const hi = f[j]!;
           const s = hi + x;
           const bb = s - hi;
-          f[2 * SA + j]! += hi - (s - bb) + (x - bb);
+          f[o + loOff[i]! + segment]! += hi - (s - bb) + (x - bb);
           f[j] = s;
           break;
         }
@@ -268,7 +290,7 @@ export class ResultTree {
         case K_VALUE: {
           const key = v as Key;
           const vals = node.vals!;
-          const si = 3 * SA + 4 * A + j;
+          const si = o + stOff[i]! + segment;
           if (f[SA + j] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, vals[j - o]!) > 0)) {
             vals[j - o] = key;
             f[si] = stamp;
@@ -288,18 +310,16 @@ export class ResultTree {
    */
   private laterSighting(node: TreeNode, i: number, dk: string | number): boolean {
     const f = this.pool;
-    const sg = node.off + 3 * this.SA + this.A + i;
-    const mi = sg + this.A;
-    const hi = mi + this.A;
-    if (f[sg] !== this.gen) {
+    const ko = node.off + this.keyOff[i]!;
+    if (f[ko] !== this.gen) {
       if (typeof dk === 'number') {
         const log = this.log;
         let steps = 0;
-        let e = f[hi]!;
+        let e = f[ko + 2]!;
         for (; e >= 0 && steps <= SHORT_CHAIN; e = log[2 * e + 1]!, steps++) if (log[2 * e] === dk) return false;
         if (e < 0) {
-          if (dk > f[mi]!) f[mi] = dk;
-          this.logPush(node, hi, i, dk);
+          if (dk > f[ko + 1]!) f[ko + 1] = dk;
+          this.logPush(node, i, dk);
           return true;
         }
       }
@@ -311,34 +331,35 @@ export class ResultTree {
     return true;
   }
 
-  /** Moves a node's keys of this generation (its chain) into its Set. */
-  private toSetMode(node: TreeNode, i: number): void {
+  /** Moves a node's keys of this generation (its chain) into its Set, which it returns. */
+  private toSetMode(node: TreeNode, i: number): Set<string | number> {
     const f = this.pool;
-    const sg = node.off + 3 * this.SA + this.A + i;
+    const ko = node.off + this.keyOff[i]!;
     let seen = node.seen;
     if (seen === null) seen = node.seen = new Array<Set<string | number> | undefined>(this.A).fill(undefined);
     let s = seen[i];
     if (s === undefined) s = seen[i] = new Set();
     s.clear();
     const log = this.log;
-    for (let e = f[sg + 2 * this.A]!; e >= 0; e = log[2 * e + 1]!) s.add(log[2 * e]!);
-    f[sg] = this.gen;
-    f[sg + this.A] = Infinity; // every later key of this generation goes through the Set
+    for (let e = f[ko + 2]!; e >= 0; e = log[2 * e + 1]!) s.add(log[2 * e]!);
+    f[ko] = this.gen;
+    f[ko + 1] = Infinity; // every later key of this generation goes through the Set
+    return s;
   }
 
-  /** Appends a key to the node's chain (`hi` = pool index of the chain head). */
-  private logPush(node: TreeNode, hi: number, i: number, dk: number): void {
+  /** Appends a key to the chain of (node, aggregator). */
+  private logPush(node: TreeNode, i: number, dk: number): void {
     const e = this.logUsed;
     if (2 * e + 2 > this.log.length) {
       if (e >= LOG_CAP) {
-        this.toSetMode(node, i);
-        node.seen![i]!.add(dk);
+        this.toSetMode(node, i).add(dk);
         return;
       }
       const grown = new Float64Array(this.log.length * 2);
       grown.set(this.log);
       this.log = grown;
     }
+    const hi = node.off + this.keyOff[i]! + 2;
     this.log[2 * e] = dk;
     this.log[2 * e + 1] = this.pool[hi]!;
     this.pool[hi] = e;
@@ -347,6 +368,16 @@ export class ResultTree {
 
   toPartial(): PartialTree {
     return { v: 1, aggs: this.aggs, segs: this.segmentCount, _: this.partialChildren(this.root) };
+  }
+
+  /** Per-segment slots of some aggregators spread to one entry per slot j (0 for the others). */
+  private perSlot(o: number, off: Int32Array): number[] {
+    const out = new Array<number>(this.SA);
+    for (let j = 0; j < this.SA; j++) {
+      const at = off[j % this.A]!;
+      out[j] = at < 0 ? 0 : this.pool[o + at + Math.floor(j / this.A)]!;
+    }
+    return out;
   }
 
   private partialChildren(node: TreeNode): PartialNode[] {
@@ -368,9 +399,9 @@ export class ResultTree {
         else a[j] = f[o + j]!;
       }
       const p: PartialNode = { k, a };
-      if (hasSum) p.l = Array.from(f.subarray(o + 2 * SA, o + 3 * SA));
+      if (hasSum) p.l = this.perSlot(o, this.loOff);
       if (hasAvg) p.n = Array.from(f.subarray(o + SA, o + 2 * SA));
-      if (this.hasValue) p.t = Array.from(f.subarray(o + 3 * SA + 4 * A, o + 4 * SA + 4 * A));
+      if (this.hasValue) p.t = this.perSlot(o, this.stOff);
       if (child.children !== null) p._ = this.partialChildren(child);
       out.push(p);
     }
