@@ -27,7 +27,9 @@ function canonicalRow(f: Frame, r: number, same: ColumnAccess['same']): number {
 
 export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => Ev {
   const n = res.aggs.length;
-  const values = new Array<Value>(n).fill(null);
+  // Starts as a double array: numeric contributions (NaN = None, which the tree skips for
+  // sum/avg/min/max) are then stored without boxing until some aggregator stores null or a string.
+  const values = new Array<Value>(n).fill(NaN);
   const distinct = new Array<string | number>(n).fill(0);
   const aggFns = res.aggs.map((spec, i) => aggFn(cx, res, spec, i, values, distinct));
 
@@ -156,11 +158,20 @@ function aggFn(cx: ExprCompiler, res: Resolution, spec: AggSpec, i: number, valu
         values[i] = v !== null && typeof v === 'object' ? null : v;
         distinct[i] = key(f);
       };
-    default:
+    default: {
+      const slot = cx.colSlots.get(src.name);
+      if (slot !== undefined && !isSet && col.def!.type !== 'text') {
+        // Numeric column: the raw float, NaN for None.
+        return (f) => {
+          values[i] = f.nums[slot]![f.row]!;
+          distinct[i] = key(f);
+        };
+      }
       return (f) => {
         const v = read(f);
         values[i] = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null;
         distinct[i] = key(f);
       };
+    }
   }
 }
