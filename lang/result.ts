@@ -99,7 +99,7 @@ class TreeNode {
   seen: (Set<string | number> | undefined)[] | null = null;
   vals: Key[] | null;
 
-  constructor(off: number, aggs: number, valueSlots: number) {
+  constructor(off: number, valueSlots: number) {
     this.off = off;
     this.vals = valueSlots > 0 ? new Array<Key>(valueSlots).fill(null) : null;
   }
@@ -165,7 +165,7 @@ export class ResultTree {
       grown.set(this.pool);
       this.pool = grown;
     }
-    return new TreeNode(off, this.A, this.hasValue ? this.SA : 0);
+    return new TreeNode(off, this.hasValue ? this.SA : 0);
   }
 
   /** Starts a new person (or a new run of the same person for another segment): distinct keys reset. */
