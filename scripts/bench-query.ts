@@ -3,9 +3,17 @@
  * (a `wrangler dev` on a free port with a temporary persistence directory) and prints the median
  * latency of each query kind plus events/s scanned by the event queries.
  *
- *   npm run bench:query -- [--events 1000000] [--people 100000] [--runs 7]
+ *   npm run bench:query -- [--events 1000000] [--people 100000] [--runs 7] [--persist DIR]
+ *
+ * With --persist DIR the data stays in DIR and a second run with the same DIR skips the load.
  */
-import { startServer } from '../test/api/harness.ts';
+import { existsSync } from 'node:fs';
+import { startServer, type Server } from '../test/api/harness.ts';
+
+function strArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,8 +80,14 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const srv = await startServer();
+  const persist = strArg('persist');
+  const reuse = persist !== undefined && existsSync(persist);
+  const srv = await startServer(persist === undefined ? {} : { persistDir: persist });
   try {
+    if (reuse) {
+      await runQueries(srv, EVENTS);
+      return;
+    }
     const init = await srv.put(`/v1/cluster/init?partitions=${PARTITIONS}`);
     if (init.status !== 200) throw new Error(`init: ${JSON.stringify(init.body)}`);
     const create = await srv.post(`/v1/table/${T}`, {
@@ -101,6 +115,14 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     const loadS = (performance.now() - t0) / 1000;
     console.log(`loaded ${inserted} events (${PEOPLE} people, ${PARTITIONS} partitions) in ${loadS.toFixed(1)} s (${Math.round(inserted / loadS)} events/s)`);
+    await runQueries(srv, inserted);
+  } finally {
+    await srv.stop();
+  }
+}
+
+async function runQueries(srv: Server, inserted: number): Promise<void> {
+  {
 
     const text = (path: string, body: string) => () => srv.fetch(path, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
     const get = (path: string) => () => srv.fetch(path);
@@ -135,8 +157,6 @@ async function main(): Promise<void> {
       const rate = q.scans ? `  ${(inserted / (m / 1000) / 1e6).toFixed(2)} M events/s` : '';
       console.log(`  ${q.name.padEnd(38)} ${m.toFixed(1).padStart(8)} ms${rate}`);
     }
-  } finally {
-    await srv.stop();
   }
 }
 

@@ -115,6 +115,16 @@ function checkSegments(names: string[], known: Set<string>): void {
   }
 }
 
+/** Schema and registered segments in one round trip (both come from the sentinel). */
+async function tableAndDefs(backend: QueryBackend, table: string, needDefs = true): Promise<[TableSchema, SegmentDef[]]> {
+  return Promise.all([backend.schema(table), needDefs ? backend.segmentDefs(table) : Promise.resolve([])]);
+}
+
+/** Queries over everyone (`*` only) never read the registry. */
+function namesSegments(names: string[]): boolean {
+  return names.some((n) => n !== '*');
+}
+
 async function run(backend: QueryBackend, schema: TableSchema, steps: QueryStep[], now: number, sessionTime: number, defs: SegmentDef[]): Promise<StepResult[][]> {
   const n = await backend.partitions();
   const req: QueryRequest = { steps, now, sessionTime, segmentDefs: defs };
@@ -130,12 +140,11 @@ function debugResponse(programs: Program[]): Response {
 // Endpoints
 
 export async function eventQuery(backend: QueryBackend, table: string, url: URL, body: string): Promise<Response> {
-  const schema = await backend.schema(table);
   const c = commonParams(url);
+  const [schema, defs] = await tableAndDefs(backend, table, namesSegments(c.segments));
   const program = compile(requireBody(body), schema, { mode: 'event', params: c.params });
   resolveSort(program.aggs, c.sort);
   if (c.debug) return debugResponse([program]);
-  const defs = await backend.segmentDefs(table);
   checkSegments(c.segments, new Set(defs.map((d) => d.name)));
   const step: QueryStep = { kind: 'event', script: body, params: c.params, segments: c.segments };
   const parts = await run(backend, schema, [step], Date.now(), c.sessionTime, defs);
@@ -188,7 +197,7 @@ function mergeDefs(registered: SegmentDef[], fresh: SegmentDef[]): SegmentDef[] 
 }
 
 export async function segmentQuery(backend: QueryBackend, table: string, url: URL, body: string): Promise<Response> {
-  const schema = await backend.schema(table);
+  const [schema, registered] = await tableAndDefs(backend, table);
   const debug = parseBool('debug', url.searchParams.get('debug'));
   const sections = splitSections(requireBody(body));
   const other = sections.find((s) => s.kind !== 'segment');
@@ -196,17 +205,19 @@ export async function segmentQuery(backend: QueryBackend, table: string, url: UR
   if (sections.length === 0) throw bad('empty_body', 'the request body must hold at least one @segment section');
   const plan = segmentSections(sections, schema);
   if (debug) return debugResponse(plan.programs);
-  const defs = mergeDefs(await backend.segmentDefs(table), plan.defs);
+  const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
-  const parts = await run(backend, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs);
-  await backend.putSegmentDefs(table, plan.defs, now);
+  // The definitions compiled, so registering them alongside the computation is safe.
+  const [parts] = await Promise.all([
+    run(backend, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs),
+    backend.putSegmentDefs(table, plan.defs, now),
+  ]);
   const nodes: CountNode[] = plan.defs.map((d, i) => ({ g: d.name, c: [parts.reduce((a, r) => a + (r[0] as Extract<StepResult, { kind: 'segments' }>).counts[i], 0)] }));
   return Response.json(renderCounts(nodes, {}));
 }
 
 export async function listSegments(backend: QueryBackend, table: string): Promise<Response> {
-  const schema = await backend.schema(table);
-  const defs = await backend.segmentDefs(table);
+  const [schema, defs] = await tableAndDefs(backend, table);
   const n = await backend.partitions();
   const lists = await fanOut(n, (p) => backend.listSegments(p, schema));
   const byName = new Map<string, { size: number; computed: number }>();
@@ -247,11 +258,10 @@ function columnNode(column: string, merged: ColumnPartial): CountNode {
 }
 
 export async function columnQuery(backend: QueryBackend, table: string, column: string, url: URL): Promise<Response> {
-  const schema = await backend.schema(table);
   const c = commonParams(url);
+  const [schema, defs] = await tableAndDefs(backend, table, namesSegments(c.segments));
   const query: ColumnQuery = parseColumnQuery(columnOf(schema, column), url.searchParams);
   const sort = sortForCounts(c.sort);
-  const defs = await backend.segmentDefs(table);
   checkSegments(c.segments, new Set(defs.map((d) => d.name)));
   const parts = await run(backend, schema, [{ kind: 'column', column, query, segments: c.segments }], Date.now(), c.sessionTime, defs);
   const merged = mergeColumnPartials(parts.map((r) => (r[0] as Extract<StepResult, { kind: 'column' }>).partial));
@@ -292,11 +302,10 @@ function histogramSpec(schema: TableSchema, script: string, q: { get(k: string):
 }
 
 export async function histogramQuery(backend: QueryBackend, table: string, name: string, url: URL, body: string): Promise<Response> {
-  const schema = await backend.schema(table);
   const c = commonParams(url);
+  const [schema, defs] = await tableAndDefs(backend, table, namesSegments(c.segments));
   const spec = histogramSpec(schema, requireBody(body), url.searchParams, c.params);
   if (c.debug) return debugResponse([spec.program]);
-  const defs = await backend.segmentDefs(table);
   checkSegments(c.segments, new Set(defs.map((d) => d.name)));
   const step: QueryStep = { kind: 'histogram', script: spec.script, params: c.params, foreach: spec.foreach, bucket: spec.opts.bucket, segments: c.segments };
   const parts = await run(backend, schema, [step], Date.now(), c.sessionTime, defs);
@@ -309,11 +318,10 @@ type BatchOutput =
   | { kind: 'histogram'; name: string; opts: HistogramOptions };
 
 export async function batchQuery(backend: QueryBackend, table: string, url: URL, body: string): Promise<Response> {
-  const schema = await backend.schema(table);
   const c = commonParams(url);
+  const [schema, registered] = await tableAndDefs(backend, table);
   const sections = splitSections(requireBody(body));
   const plan = segmentSections(sections, schema);
-  const registered = await backend.segmentDefs(table);
   const known = new Set([...registered.map((d) => d.name), ...plan.defs.map((d) => d.name)]);
   const steps: QueryStep[] = plan.defs.length > 0 ? [{ kind: 'segments', sections: plan.defs, force: false }] : [];
   const outputs: BatchOutput[] = [];
@@ -344,8 +352,10 @@ export async function batchQuery(backend: QueryBackend, table: string, url: URL,
   if (c.debug) return debugResponse(programs);
   const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
-  const parts = await run(backend, schema, steps, now, c.sessionTime, defs);
-  if (plan.defs.length > 0) await backend.putSegmentDefs(table, plan.defs, now);
+  const [parts] = await Promise.all([
+    run(backend, schema, steps, now, c.sessionTime, defs),
+    plan.defs.length > 0 ? backend.putSegmentDefs(table, plan.defs, now) : Promise.resolve(),
+  ]);
   const offset = plan.defs.length > 0 ? 1 : 0;
   const roots: NodeJson[] = outputs.map((o, i) => {
     const results = parts.map((r) => r[i + offset]);
@@ -378,8 +388,7 @@ function sectionErrors<T>(s: Section, f: () => T): T {
 /** The scheduled refresher: recompute every segment whose `refresh=` interval has elapsed. */
 export async function refreshDueSegments(backend: QueryBackend, due: DueSegments[], now: number): Promise<void> {
   for (const d of due) {
-    const schema = await backend.schema(d.table);
-    const defs = await backend.segmentDefs(d.table);
+    const [schema, defs] = await tableAndDefs(backend, d.table);
     const sections = defs.filter((x) => d.names.includes(x.name));
     if (sections.length === 0) continue;
     await run(backend, schema, [{ kind: 'segments', sections, force: true }], now, DEFAULT_SESSION_MS, defs);
