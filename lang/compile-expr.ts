@@ -631,7 +631,7 @@ export class ExprCompiler {
         };
       case 'debug':
         return (f) => {
-          f.ctx!.debugLog?.push(a[0]!(f));
+          f.ctx!.debugLog?.push(snapshot(a[0]!(f)));
           return null;
         };
       case 'log':
@@ -649,6 +649,14 @@ const EMPTY_ARGS: Value[] = [];
 
 function isEntry(x: unknown): x is { key: Expr; value: Expr } {
   return typeof x === 'object' && x !== null && 'key' in x && 'value' in x;
+}
+
+/** A deep copy, so later mutation of a container does not change what debug() logged. */
+function snapshot(v: Value): Value {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(snapshot);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, snapshot(x)]));
+  return new Set(v);
 }
 
 function inSegment(f: Frame, name: Value): boolean {

@@ -259,6 +259,9 @@ describe('query modes', () => {
     expect(scheduled).toEqual([[5000, 'later']]);
     expect(log).toEqual([]);
   });
+  it('debug logs a snapshot of containers', () => {
+    expect(dbg('x = [1]\ndebug(x)\nx.append(2)')).toEqual([[1]]);
+  });
   it('log joins its arguments', () => {
     expect(dbg("log('a', 1, None)")).toEqual(['a 1 None']);
   });
