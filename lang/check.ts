@@ -120,7 +120,7 @@ export function check(script: Script, schema: TableSchema, mode: Mode, eachValue
     useColumn(name);
   };
 
-  const checkCall = (e: Extract<Expr, { k: 'call' }>, cond: boolean): void => {
+  const checkCall = (e: Extract<Expr, { k: 'call' }>): void => {
     for (const a of e.args) checkExpr(a, false);
     const fn = e.fn;
     if (fn.k === 'attr') {
@@ -154,7 +154,6 @@ export function check(script: Script, schema: TableSchema, mode: Mode, eachValue
     }
     const builtin = FUNCTIONS[name];
     if (builtin) return arity(builtin.min, builtin.max);
-    void cond;
     err(fn, 'unknown_function', `'${name}' is not a function`);
   };
 
@@ -182,7 +181,7 @@ export function check(script: Script, schema: TableSchema, mode: Mode, eachValue
         if (!cond && e.ops.includes('=')) err(e, 'assign_in_expression', "'=' compares only in if/while/where conditions; use '=='");
         return e.operands.forEach((x) => checkExpr(x, cond));
       case 'call':
-        return checkCall(e, cond);
+        return checkCall(e);
       case 'index':
         checkExpr(e.e, false);
         return checkExpr(e.index, false);
