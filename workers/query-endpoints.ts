@@ -1,0 +1,397 @@
+/**
+ * Query endpoints (event, segment, column, histogram, batch): validate and compile once in the
+ * router — every error before any shard is called — then one RPC per shard in parallel, merge the
+ * partial results, sort/trim/render. The cluster is behind `QueryBackend` so this module runs in
+ * plain Node tests; routes/query.ts wires it to HTTP, the sentinel and the shards.
+ */
+import { DbError } from '../lang/errors.ts';
+import type { TableSchema } from '../lang/schema.ts';
+import { compile } from '../lang/index.ts';
+import type { Program } from '../lang/index.ts';
+import { mergePartials, render, emptyPartial, type PartialTree, type ResultJson, type NodeJson } from '../lang/result.ts';
+import { renderCounts, resolveSort, type CountNode } from '../lang/render.ts';
+import { splitSections, parseDuration, type Section } from '../lang/sections.ts';
+import { mergeColumnPartials, parseColumnQuery, type ColumnPartial, type ColumnQuery } from '../shards/query/column.ts';
+import { histogramNode, mergeHistogramPartials, type HistogramOptions, type HistogramPartial } from '../shards/query/histogram.ts';
+import type { QueryRequest, QueryResponse, QueryStep, SegmentDef, StepResult } from '../shards/query/types.ts';
+import type { SegmentSummary } from '../shards/index/segments.ts';
+import type { DueSegments } from '../shards/query/registry.ts';
+import { fanOut } from './fanout.ts';
+import type { Outcome } from '../lang/errors.ts';
+
+/** What the query routes need from the cluster (ROUTER's sentinel + partition namespace). */
+export interface QueryBackend {
+  /** The table's schema; throws DbError unknown_table. */
+  schema(table: string): Promise<TableSchema>;
+  partitions(): Promise<number>;
+  query(partition: number, schema: TableSchema, req: QueryRequest): Promise<Outcome<QueryResponse>>;
+  listSegments(partition: number, schema: TableSchema): Promise<Outcome<SegmentSummary[]>>;
+  segmentDefs(table: string): Promise<SegmentDef[]>;
+  putSegmentDefs(table: string, defs: SegmentDef[], now: number): Promise<void>;
+}
+
+const DEFAULT_SESSION_MS = 30 * 60 * 1000;
+
+function bad(code: string, detail: string): DbError {
+  return new DbError('query', code, detail);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Common parameters
+
+interface Common {
+  segments: string[];
+  order?: 'asc' | 'desc';
+  trim?: number;
+  sort?: string;
+  params: Record<string, string>;
+  sessionTime: number;
+  debug: boolean;
+}
+
+function parseOrder(v: string | null): 'asc' | 'desc' | undefined {
+  if (v === null || v === '') return undefined;
+  const t = v.toLowerCase();
+  if (t !== 'asc' && t !== 'desc') throw bad('bad_parameter', `'order=' must be asc or desc, got '${v}'`);
+  return t;
+}
+
+function parseTrim(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  if (!/^\d+$/.test(v.trim())) throw bad('bad_parameter', `'trim=' must be a non-negative integer, got '${v}'`);
+  return Number(v);
+}
+
+function parseNum(name: string, v: string | null): number | null {
+  if (v === null) return null;
+  const x = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(x)) throw bad('bad_parameter', `'${name}=' must be a number, got '${v}'`);
+  return x;
+}
+
+function parseBool(name: string, v: string | null): boolean {
+  if (v === null || v === '') return false;
+  const t = v.toLowerCase();
+  if (t === 'true' || t === '1') return true;
+  if (t === 'false' || t === '0') return false;
+  throw bad('bad_parameter', `'${name}=' must be true or false, got '${v}'`);
+}
+
+function parseSegmentList(v: string | null | undefined): string[] {
+  if (v === null || v === undefined || v.trim() === '') return ['*'];
+  const names = v.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw bad('bad_parameter', `'segments=' has an empty name: '${v}'`);
+  return names;
+}
+
+function commonParams(url: URL): Common {
+  const q = url.searchParams;
+  const params: Record<string, string> = {};
+  for (const [k, v] of q) if (/^(str|int|dbl|bool)_/.test(k)) params[k] = v;
+  const st = parseNum('session_time', q.get('session_time'));
+  if (st !== null && st <= 0) throw bad('bad_parameter', `'session_time=' must be a positive number of milliseconds, got '${q.get('session_time')}'`);
+  return {
+    segments: parseSegmentList(q.get('segments')),
+    order: parseOrder(q.get('order')),
+    trim: parseTrim(q.get('trim')),
+    sort: q.get('sort') ?? undefined,
+    params,
+    sessionTime: st ?? DEFAULT_SESSION_MS,
+    debug: parseBool('debug', q.get('debug')),
+  };
+}
+
+function requireBody(body: string): string {
+  if (body.trim() === '') throw bad('empty_body', 'the request body must hold a PyQL script');
+  return body;
+}
+
+/** Unknown names in `segments=` (or `@use`) are a 400 naming all of them. */
+function checkSegments(names: string[], known: Set<string>): void {
+  const unknown = names.filter((n) => n !== '*' && !known.has(n));
+  if (unknown.length > 0) {
+    throw bad('unknown_segment', `unknown segment${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}; create ${unknown.length > 1 ? 'them' : 'it'} with POST /v1/query/{table}/segment first`);
+  }
+}
+
+/** Schema and registered segments in one round trip (both come from the sentinel). */
+async function tableAndDefs(backend: QueryBackend, table: string, needDefs = true): Promise<[TableSchema, SegmentDef[]]> {
+  return Promise.all([backend.schema(table), needDefs ? backend.segmentDefs(table) : Promise.resolve([])]);
+}
+
+/** Queries over everyone (`*` only) never read the registry. */
+function namesSegments(names: string[]): boolean {
+  return names.some((n) => n !== '*');
+}
+
+async function run(backend: QueryBackend, schema: TableSchema, steps: QueryStep[], now: number, sessionTime: number, defs: SegmentDef[]): Promise<StepResult[][]> {
+  const n = await backend.partitions();
+  const req: QueryRequest = { steps, now, sessionTime, segmentDefs: defs };
+  const answers = await fanOut(n, (p) => backend.query(p, schema, req));
+  return answers.map((a) => a.results);
+}
+
+function debugResponse(programs: Program[]): Response {
+  return Response.json({ debug: programs.map((p) => p.dump()).join('\n') });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints
+
+export async function eventQuery(backend: QueryBackend, table: string, url: URL, body: string): Promise<Response> {
+  const c = commonParams(url);
+  const [schema, defs] = await tableAndDefs(backend, table, namesSegments(c.segments));
+  const program = compile(requireBody(body), schema, { mode: 'event', params: c.params });
+  resolveSort(program.aggs, c.sort);
+  if (c.debug) return debugResponse([program]);
+  checkSegments(c.segments, new Set(defs.map((d) => d.name)));
+  const step: QueryStep = { kind: 'event', script: body, params: c.params, segments: c.segments };
+  const parts = await run(backend, schema, [step], Date.now(), c.sessionTime, defs);
+  let merged: PartialTree = emptyPartial(program.aggs, c.segments.length);
+  for (const r of parts) merged = mergePartials(merged, (r[0] as Extract<StepResult, { kind: 'event' }>).partial);
+  return Response.json(render(merged, { sort: c.sort, order: c.order, trim: c.trim }));
+}
+
+interface SegmentPlan {
+  defs: SegmentDef[];
+  programs: Program[];
+}
+
+function segmentSections(sections: Section[], schema: TableSchema): SegmentPlan {
+  const defs: SegmentDef[] = [];
+  const programs: Program[] = [];
+  const seen = new Set<string>();
+  for (const s of sections) {
+    if (s.kind !== 'segment') continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name)) throw new DbError('parse', 'bad_section', `line ${s.line}: bad segment name '${s.name}'`, { line: s.line });
+    if (seen.has(s.name)) throw new DbError('parse', 'bad_section', `line ${s.line}: segment '${s.name}' is defined twice`, { line: s.line });
+    seen.add(s.name);
+    if (s.body.trim() === '') throw new DbError('parse', 'bad_section', `line ${s.line}: @segment ${s.name} has no script`, { line: s.line });
+    const dur = (k: string): number | null => {
+      const v = s.params[k];
+      if (v === undefined) return null;
+      const d = parseDuration(v);
+      if (d === null) throw new DbError('parse', 'bad_section', `line ${s.line}: '${k}=${v}' is not a duration (e.g. 300, 300s, 5m, 2h, 1d)`, { line: s.line });
+      return d;
+    };
+    for (const k of Object.keys(s.params)) {
+      if (!['ttl', 'use_cached', 'refresh'].includes(k)) throw new DbError('parse', 'bad_section', `line ${s.line}: unknown @segment parameter '${k}' (expected ttl=, use_cached, refresh=)`, { line: s.line });
+    }
+    programs.push(compile(s.body, schema, { mode: 'segment', lineOffset: s.lineOffset }));
+    defs.push({
+      name: s.name,
+      script: s.body,
+      ttl: dur('ttl') ?? 0,
+      useCached: s.params.use_cached !== undefined && s.params.use_cached !== 'false',
+      refresh: dur('refresh'),
+    });
+  }
+  return { defs, programs };
+}
+
+function mergeDefs(registered: SegmentDef[], fresh: SegmentDef[]): SegmentDef[] {
+  const m = new Map(registered.map((d) => [d.name, d]));
+  for (const d of fresh) m.set(d.name, d);
+  return [...m.values()];
+}
+
+export async function segmentQuery(backend: QueryBackend, table: string, url: URL, body: string): Promise<Response> {
+  const [schema, registered] = await tableAndDefs(backend, table);
+  const debug = parseBool('debug', url.searchParams.get('debug'));
+  const sections = splitSections(requireBody(body));
+  const other = sections.find((s) => s.kind !== 'segment');
+  if (other !== undefined) throw new DbError('parse', 'bad_section', `line ${other.line}: only @segment sections are allowed here (use /batch for @${other.kind})`, { line: other.line });
+  if (sections.length === 0) throw bad('empty_body', 'the request body must hold at least one @segment section');
+  const plan = segmentSections(sections, schema);
+  if (debug) return debugResponse(plan.programs);
+  const defs = mergeDefs(registered, plan.defs);
+  const now = Date.now();
+  // The definitions compiled, so registering them alongside the computation is safe.
+  const [parts] = await Promise.all([
+    run(backend, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs),
+    backend.putSegmentDefs(table, plan.defs, now),
+  ]);
+  const nodes: CountNode[] = plan.defs.map((d, i) => ({ g: d.name, c: [parts.reduce((a, r) => a + (r[0] as Extract<StepResult, { kind: 'segments' }>).counts[i], 0)] }));
+  return Response.json(renderCounts(nodes, {}));
+}
+
+export async function listSegments(backend: QueryBackend, table: string): Promise<Response> {
+  const [schema, defs] = await tableAndDefs(backend, table);
+  const n = await backend.partitions();
+  const lists = await fanOut(n, (p) => backend.listSegments(p, schema));
+  const byName = new Map<string, { size: number; computed: number }>();
+  for (const list of lists) {
+    for (const s of list) {
+      const m = byName.get(s.name);
+      if (m === undefined) byName.set(s.name, { size: s.size, computed: s.computedAt });
+      else {
+        m.size += s.size;
+        m.computed = Math.max(m.computed, s.computedAt);
+      }
+    }
+  }
+  const segments = defs.map((d) => {
+    const m = byName.get(d.name);
+    return {
+      name: d.name,
+      size: m?.size ?? 0,
+      computed_at: m === undefined ? null : new Date(m.computed).toISOString(),
+      ttl: d.ttl / 1000,
+      use_cached: d.useCached,
+      refresh: d.refresh === null ? null : d.refresh / 1000,
+      script: d.script,
+    };
+  });
+  return Response.json({ table, segments });
+}
+
+function columnOf(schema: TableSchema, column: string) {
+  if (column === 'action') return { name: 'action', type: 'text' as const, isSet: false, id: -1 };
+  const def = schema.columns.find((c) => c.name === column);
+  if (def === undefined) throw bad('unknown_column', `unknown column '${column}' in table '${schema.name}'`);
+  return def;
+}
+
+function columnNode(column: string, merged: ColumnPartial): CountNode {
+  return { g: column, c: merged.root, _: merged.rows.map((r) => ({ g: r.g, c: r.c })) };
+}
+
+export async function columnQuery(backend: QueryBackend, table: string, column: string, url: URL): Promise<Response> {
+  const c = commonParams(url);
+  const [schema, defs] = await tableAndDefs(backend, table, namesSegments(c.segments));
+  const query: ColumnQuery = parseColumnQuery(columnOf(schema, column), url.searchParams);
+  const sort = sortForCounts(c.sort);
+  checkSegments(c.segments, new Set(defs.map((d) => d.name)));
+  const parts = await run(backend, schema, [{ kind: 'column', column, query, segments: c.segments }], Date.now(), c.sessionTime, defs);
+  const merged = mergeColumnPartials(parts.map((r) => (r[0] as Extract<StepResult, { kind: 'column' }>).partial));
+  return Response.json(renderCounts([columnNode(column, merged)], { sort, order: c.order, trim: c.trim }));
+}
+
+function sortForCounts(sort: string | undefined): string | undefined {
+  if (sort === undefined || sort === '') return undefined;
+  resolveSort([{ alias: 'people', source: { type: 'person' } }], sort);
+  return sort;
+}
+
+interface HistogramSpec {
+  program: Program;
+  script: string;
+  params: Record<string, string>;
+  foreach: string | null;
+  opts: HistogramOptions;
+}
+
+function histogramSpec(schema: TableSchema, script: string, q: { get(k: string): string | null }, params: Record<string, string>, lineOffset = 0): HistogramSpec {
+  const bucket = parseNum('bucket', q.get('bucket'));
+  if (bucket !== null && bucket <= 0) throw bad('bad_parameter', `'bucket=' must be greater than 0, got '${q.get('bucket')}'`);
+  const min = parseNum('min', q.get('min'));
+  const max = parseNum('max', q.get('max'));
+  if (min !== null && max !== null && min > max) throw bad('bad_parameter', `'min=' (${min}) is greater than 'max=' (${max})`);
+  const fe = q.get('foreach') ?? q.get('each_value');
+  const foreach = fe === null || fe === '' ? null : fe;
+  if (foreach !== null) columnOf(schema, foreach);
+  const program = compile(script, schema, { mode: 'histogram', params, eachValue: foreach !== null, lineOffset });
+  return {
+    program,
+    script,
+    params,
+    foreach,
+    opts: { bucket, min, max, order: parseOrder(q.get('order')), trim: parseTrim(q.get('trim')) },
+  };
+}
+
+export async function histogramQuery(backend: QueryBackend, table: string, name: string, url: URL, body: string): Promise<Response> {
+  const c = commonParams(url);
+  const [schema, defs] = await tableAndDefs(backend, table, namesSegments(c.segments));
+  const spec = histogramSpec(schema, requireBody(body), url.searchParams, c.params);
+  if (c.debug) return debugResponse([spec.program]);
+  checkSegments(c.segments, new Set(defs.map((d) => d.name)));
+  const step: QueryStep = { kind: 'histogram', script: spec.script, params: c.params, foreach: spec.foreach, bucket: spec.opts.bucket, segments: c.segments };
+  const parts = await run(backend, schema, [step], Date.now(), c.sessionTime, defs);
+  const merged = mergeHistogramPartials(parts.map((r) => (r[0] as Extract<StepResult, { kind: 'histogram' }>).partial));
+  return Response.json(renderCounts([histogramNode(merged, name, spec.opts)], { sort: 'g', order: spec.opts.order ?? 'desc', trim: spec.opts.trim }));
+}
+
+type BatchOutput =
+  | { kind: 'column'; column: string; order?: 'asc' | 'desc'; trim?: number; sort?: string }
+  | { kind: 'histogram'; name: string; opts: HistogramOptions };
+
+export async function batchQuery(backend: QueryBackend, table: string, url: URL, body: string): Promise<Response> {
+  const c = commonParams(url);
+  const [schema, registered] = await tableAndDefs(backend, table);
+  const sections = splitSections(requireBody(body));
+  const plan = segmentSections(sections, schema);
+  const known = new Set([...registered.map((d) => d.name), ...plan.defs.map((d) => d.name)]);
+  const steps: QueryStep[] = plan.defs.length > 0 ? [{ kind: 'segments', sections: plan.defs, force: false }] : [];
+  const outputs: BatchOutput[] = [];
+  const programs: Program[] = [...plan.programs];
+  let use = c.segments;
+  checkSegments(use, known);
+  for (const s of sections) {
+    if (s.kind === 'segment') continue;
+    const q = new URLSearchParams(s.params);
+    if (s.kind === 'use') {
+      use = parseSegmentList(s.names.join(','));
+      sectionErrors(s, () => checkSegments(use, known));
+    } else if (s.kind === 'column') {
+      const query = sectionErrors(s, () => parseColumnQuery(columnOf(schema, s.name), q));
+      const order = sectionErrors(s, () => parseOrder(q.get('order')));
+      const trim = sectionErrors(s, () => parseTrim(q.get('trim')));
+      const sort = sectionErrors(s, () => sortForCounts(q.get('sort') ?? undefined));
+      steps.push({ kind: 'column', column: s.name, query, segments: use });
+      outputs.push({ kind: 'column', column: s.name, order, trim, sort });
+    } else {
+      if (s.body.trim() === '') throw new DbError('parse', 'bad_section', `line ${s.line}: @histogram ${s.name} has no script`, { line: s.line });
+      const spec = sectionErrors(s, () => histogramSpec(schema, s.body, q, c.params, s.lineOffset));
+      programs.push(spec.program);
+      steps.push({ kind: 'histogram', script: s.body, params: c.params, foreach: spec.foreach, bucket: spec.opts.bucket, segments: use });
+      outputs.push({ kind: 'histogram', name: s.name, opts: spec.opts });
+    }
+  }
+  if (c.debug) return debugResponse(programs);
+  const defs = mergeDefs(registered, plan.defs);
+  const now = Date.now();
+  const [parts] = await Promise.all([
+    run(backend, schema, steps, now, c.sessionTime, defs),
+    plan.defs.length > 0 ? backend.putSegmentDefs(table, plan.defs, now) : Promise.resolve(),
+  ]);
+  const offset = plan.defs.length > 0 ? 1 : 0;
+  const roots: NodeJson[] = outputs.map((o, i) => {
+    const results = parts.map((r) => r[i + offset]);
+    let json: ResultJson;
+    if (o.kind === 'column') {
+      const merged = mergeColumnPartials(results.map((r) => (r as Extract<StepResult, { kind: 'column' }>).partial));
+      json = renderCounts([columnNode(o.column, merged)], { sort: o.sort, order: o.order, trim: o.trim });
+    } else {
+      const merged: HistogramPartial = mergeHistogramPartials(results.map((r) => (r as Extract<StepResult, { kind: 'histogram' }>).partial));
+      json = renderCounts([histogramNode(merged, o.name, o.opts)], { sort: 'g', order: o.opts.order ?? 'desc', trim: o.opts.trim });
+    }
+    return json._[0];
+  });
+  return Response.json({ _: roots });
+}
+
+/** Parameter errors in a batch section name the section's line. */
+function sectionErrors<T>(s: Section, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DbError && e.body.line === undefined) {
+      const { class: cls, message, detail, ...extra } = e.body;
+      throw new DbError(cls, message, `line ${s.line} (@${s.kind} ${s.name}): ${detail}`, { ...extra, line: s.line });
+    }
+    throw e;
+  }
+}
+
+/** The scheduled refresher: recompute every segment whose `refresh=` interval has elapsed. */
+export async function refreshDueSegments(backend: QueryBackend, due: DueSegments[], now: number): Promise<void> {
+  for (const d of due) {
+    const [schema, defs] = await tableAndDefs(backend, d.table);
+    const sections = defs.filter((x) => d.names.includes(x.name));
+    if (sections.length === 0) continue;
+    await run(backend, schema, [{ kind: 'segments', sections, force: true }], now, DEFAULT_SESSION_MS, defs);
+    await backend.putSegmentDefs(d.table, sections, now);
+  }
+}
+
