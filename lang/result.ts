@@ -116,6 +116,8 @@ export class ResultTree {
   private readonly size: number;
   private readonly hasValue: boolean;
   private readonly genOff: number;
+  /** Every aggregator is a distinct `count person`: tally takes the short path. */
+  private readonly personOnly: boolean;
   /** Per aggregator: slot offset of [Set generation, largest key, chain head], or -1. */
   private readonly keyOff: Int32Array;
   /** Per aggregator: slot offset of the per-segment low parts (sum/avg), or -1. */
@@ -143,6 +145,7 @@ export class ResultTree {
     this.check = Uint8Array.from(aggs, (a) => (a.all ? CHECK_NONE : a.source.type === 'person' ? CHECK_PERSON : CHECK_KEY));
     this.hasValue = aggs.some((a) => a.kind === 'value');
     this.genOff = 2 * this.SA;
+    this.personOnly = this.check.every((c, i) => c === CHECK_PERSON && this.kinds[i] === K_COUNT);
     let next = this.genOff + this.A;
     const take = (n: number): number => {
       const at = next;
@@ -212,8 +215,21 @@ export class ResultTree {
         parent.lastKey = k;
         parent.lastChild = node;
       }
-      this.update(node, segment, base, values, distinct, stamp);
+      if (this.personOnly) this.countPeople(node.off + base, node.off + this.genOff, values);
+      else this.update(node, segment, base, values, distinct, stamp);
       parent = node;
+    }
+  }
+
+  /** The `count person`-only tree (the default aggregate): a generation check per aggregator. */
+  private countPeople(j: number, g: number, values: readonly Value[]): void {
+    const f = this.pool;
+    const gen = this.gen;
+    for (let i = 0; i < this.A; i++) {
+      if (f[g + i] === gen || values[i] === null) continue;
+      f[g + i] = gen;
+      f[j + i]! += 1;
+      f[j + this.SA + i]! += 1;
     }
   }
 

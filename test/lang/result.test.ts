@@ -64,6 +64,19 @@ describe('ResultTree distinct-key semantics', () => {
     expect(render(t.toPartial())).toEqual({ _: [{ g: 'x', c: [2] }] });
   });
 
+  it('count-person-only trees (the default aggregate) in compare mode', () => {
+    const t = new ResultTree([person], 2);
+    for (const [pid, seg] of [['a', 0], ['b', 0], ['a', 1]] as const) {
+      t.beginPerson();
+      for (let s = 0; s < 3; s++) t.tally(['x', s % 2 === 0 ? 'even' : 'odd'], 2, seg, [pid], [pid], s);
+    }
+    t.beginPerson();
+    t.tally(['x'], 1, 1, [null], ['c'], 1);
+    expect(render(t.toPartial())).toEqual({
+      _: [{ g: 'x', c: [2], c2: [1], _: [{ g: 'even', c: [2], c2: [1] }, { g: 'odd', c: [2], c2: [1] }] }],
+    });
+  });
+
   it('`all` removes the distinct check', () => {
     const t = new ResultTree([person, col('count', 'page', 'pages', true)]);
     t.beginPerson();
