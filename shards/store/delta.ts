@@ -27,11 +27,14 @@ export interface DeltaRows {
   columns: Map<number, ColumnVector>;
 }
 
-/** The rows of `batch` listed in `pick` (ascending) as a delta; columns not in `schema` are dropped. */
-export function deltaFromBatch(schema: TableSchema, batch: InsertBatch, pick: Int32Array): DeltaRows {
+/**
+ * The rows of `batch` listed in `pick` (ascending) as a delta; columns not in `schema` are dropped.
+ * `pid[i]` is the person ordinal of picked row i (already looked up, so keys are not hashed again).
+ */
+export function deltaFromBatch(schema: TableSchema, batch: InsertBatch, pick: Int32Array, pid: Int32Array): DeltaRows {
   const n = pick.length;
   const keys: PersonKey[] = [];
-  const keyIndex = new Map<PersonKey, number>();
+  const keyIndex = new Map<number, number>();
   const person = new Int32Array(n);
   const stamp = new Float64Array(n);
   const actions = new DictBuilder();
@@ -42,18 +45,17 @@ export function deltaFromBatch(schema: TableSchema, batch: InsertBatch, pick: In
   let lastBatchEvent = NaN;
   for (let i = 0; i < n; i++) {
     const r = pick[i]!;
-    const key = batch.person[r]!;
-    let k = keyIndex.get(key);
+    let k = keyIndex.get(pid[i]!);
     if (k === undefined) {
       k = keys.length;
-      keys.push(key);
-      keyIndex.set(key, k);
+      keys.push(batch.person[r]!);
+      keyIndex.set(pid[i]!, k);
     }
     person[i] = k;
     stamp[i] = batch.stamp[r]!;
     actionCodes[i] = actions.code(batch.action[r]!);
     const be = batch.event[r]!;
-    if (i === 0 || be !== lastBatchEvent || batch.person[pick[i - 1]!] !== key) events++;
+    if (i === 0 || be !== lastBatchEvent || pid[i - 1] !== pid[i]) events++;
     lastBatchEvent = be;
     event[i] = events - 1;
     hash[i] = batch.eventHash[r]!;

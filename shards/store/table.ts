@@ -77,6 +77,8 @@ export interface StagedInsert {
   counts: InsertCounts;
   /** Null when every event was a duplicate: nothing to write. */
   rows: DeltaRows | null;
+  /** Person ordinal per delta row. */
+  pid: Int32Array | null;
   bytes: Uint8Array | null;
   /** The table version this insert produces (its delta key). */
   seq: number;
@@ -274,6 +276,7 @@ export class ColumnarTable implements TableStore {
     this.load();
     const n = batch.rows;
     const pick = new Int32Array(n);
+    const pickPid = new Int32Array(n);
     let kept = 0;
     let inserted = 0;
     let duplicates = 0;
@@ -285,7 +288,10 @@ export class ColumnarTable implements TableStore {
         while (b < n && batch.event[b] === ev && batch.person[b] === key) b++;
         const pid = this.people.getOrAdd(key);
         if (this.events.add(pid, batch.eventHash[a]!)) {
-          for (let r = a; r < b; r++) pick[kept++] = r;
+          for (let r = a; r < b; r++) {
+            pick[kept] = r;
+            pickPid[kept++] = pid;
+          }
           inserted++;
         } else {
           duplicates++;
@@ -293,10 +299,11 @@ export class ColumnarTable implements TableStore {
         a = b;
       }
       const counts = { inserted, duplicates, rows: kept };
-      if (kept === 0) return { table: this, counts, rows: null, bytes: null, seq: 0 };
-      const rows = deltaFromBatch(this.schema, batch, pick.subarray(0, kept));
+      if (kept === 0) return { table: this, counts, rows: null, pid: null, bytes: null, seq: 0 };
+      const pid = pickPid.subarray(0, kept);
+      const rows = deltaFromBatch(this.schema, batch, pick.subarray(0, kept), pid);
       this.staged++;
-      return { table: this, counts, rows, bytes: encodeDelta(rows), seq: this.ver + this.staged };
+      return { table: this, counts, rows, pid, bytes: encodeDelta(rows), seq: this.ver + this.staged };
     } catch (e) {
       this.unload();
       throw e;
@@ -310,10 +317,10 @@ export class ColumnarTable implements TableStore {
 
   /** After the write committed: make the rows readable. Staged inserts are applied in stage order. */
   applyStaged(s: StagedInsert): void {
-    if (s.rows === null) return;
+    if (s.rows === null || s.pid === null) return;
     this.staged--;
     this.ver = s.seq;
-    this.pushDelta(s.seq, s.rows, this.assignPids(s.rows));
+    this.pushDelta(s.seq, s.rows, s.pid);
     this.dropView();
   }
 
@@ -480,6 +487,8 @@ export class ColumnarTable implements TableStore {
   compact(): void {
     this.load();
     if (this.deltas.length === 0 || this.staged > 0) return;
+    // Keep decoded rows in memory afterwards only if readers were using them.
+    const beingRead = this.view !== null && this.view.version === this.ver;
     const view = this.ensureView();
     const order = view.order!;
     const sql = this.storage.sql;
@@ -514,15 +523,20 @@ export class ColumnarTable implements TableStore {
       this.unload();
       throw e;
     }
-    // The view's rows are exactly the new base, so it stays valid with the identity order.
     this.baseCount = count;
     this.baseRows = order.perm.length;
-    this.baseCore = { stamp: view.block.stamp, event: view.block.event, action: view.block.action };
     this.deltas = [];
     this.deltaRows = 0;
     this.deltaEvents = 0;
     this.deltaEventBase = [];
-    view.order = null;
+    if (beingRead) {
+      // The view's rows are exactly the new base, so it stays valid with the identity order.
+      this.baseCore = { stamp: view.block.stamp, event: view.block.event, action: view.block.action };
+      view.order = null;
+    } else {
+      this.baseCore = null;
+      this.dropView();
+    }
   }
 
   private orderedHashes(order: MergedOrder): Float64Array {

@@ -168,7 +168,7 @@ describe('delta', () => {
       { name: 'price', type: 'double' as const, isSet: false, id: 1 },
       { name: 'tags', type: 'text' as const, isSet: true, id: 2 },
     ] };
-    const d = decodeDelta(encodeDelta(deltaFromBatch(schema, batch, Int32Array.of(0, 1, 3))));
+    const d = decodeDelta(encodeDelta(deltaFromBatch(schema, batch, Int32Array.of(0, 1, 3), Int32Array.of(0, 0, 2))));
     expect(d.rows).toBe(3);
     expect(d.keys).toEqual(['a', 7]);
     expect([...d.person]).toEqual([0, 0, 1]);
