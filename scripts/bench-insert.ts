@@ -21,7 +21,11 @@ const people = intArg(args, 'people', 50_000);
 async function json(url: string, method = 'GET', body?: string): Promise<{ status: number; body: any }> {
   const r = await fetch(url, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
   const text = await r.text();
-  return { status: r.status, body: text === '' ? null : JSON.parse(text) };
+  try {
+    return { status: r.status, body: text === '' ? null : JSON.parse(text) };
+  } catch {
+    throw new Error(`${method} ${url} answered ${r.status} with non-JSON: ${text.slice(0, 300)}`);
+  }
 }
 
 /** RSS in bytes of the workerd serving `port` (Linux /proc), or null when not found. */

@@ -17,49 +17,9 @@ export interface Hash64 {
   lo: number;
 }
 
-const encoder = new TextEncoder();
-
-/** FNV-1a 64 of a byte sequence. */
-function fnv1a64Bytes(bytes: ArrayLike<number>): Hash64 {
-  // Offset basis 0xcbf29ce484222325 as limbs, lowest first.
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
-  for (let i = 0; i < bytes.length; i++) {
-    h0 ^= bytes[i];
-    // Multiply by 0x100000001b3 = 2^40 + 0x1b3: limb products plus the 2^40 term (shift by 2 limbs + 8 bits).
-    const t0 = h0 * 0x1b3;
-    const t1 = h1 * 0x1b3 + (t0 >>> 16);
-    const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
-    const t3 = h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16);
-    h0 = t0 & 0xffff;
-    h1 = t1 & 0xffff;
-    h2 = t2 & 0xffff;
-    h3 = t3 & 0xffff;
-  }
-  return { hi: ((h3 << 16) | h2) >>> 0, lo: ((h1 << 16) | h0) >>> 0 };
-}
-
-/** True when every code unit is ASCII, so the string's code units are its UTF-8 bytes. */
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
 /** FNV-1a 64 of the UTF-8 encoding of `s`. */
 export function fnv1a64(s: string): Hash64 {
-  if (!isAscii(s)) return fnv1a64Bytes(encoder.encode(s));
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
-  for (let i = 0; i < s.length; i++) {
-    h0 ^= s.charCodeAt(i);
-    const t0 = h0 * 0x1b3;
-    const t1 = h1 * 0x1b3 + (t0 >>> 16);
-    const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
-    const t3 = h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16);
-    h0 = t0 & 0xffff;
-    h1 = t1 & 0xffff;
-    h2 = t2 & 0xffff;
-    h3 = t3 & 0xffff;
-  }
-  return { hi: ((h3 << 16) | h2) >>> 0, lo: ((h1 << 16) | h0) >>> 0 };
+  return stream.reset().text(s).digest();
 }
 
 /** The 64-bit value as 16 lower-case hex digits (for docs and tests). */
@@ -84,3 +44,83 @@ export function partitionOf(person: string | number, partitions: number): number
   const twoTo32 = 0x100000000 % partitions;
   return ((h.hi % partitions) * twoTo32 + (h.lo % partitions)) % partitions;
 }
+
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+
+/**
+ * Incremental FNV-1a 64 over typed pieces (bytes, UTF-8 text, float64 bits) without building a string:
+ * event hashing feeds every attribute through this, so it avoids per-event garbage.
+ */
+export class Fnv64Stream {
+  private h0 = 0x2325;
+  private h1 = 0x8422;
+  private h2 = 0x9ce4;
+  private h3 = 0xcbf2;
+
+  reset(): this {
+    this.h0 = 0x2325;
+    this.h1 = 0x8422;
+    this.h2 = 0x9ce4;
+    this.h3 = 0xcbf2;
+    return this;
+  }
+
+  byte(b: number): this {
+    const h0 = this.h0 ^ (b & 0xff), h1 = this.h1;
+    const t0 = h0 * 0x1b3;
+    const t1 = h1 * 0x1b3 + (t0 >>> 16);
+    const t2 = this.h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
+    const t3 = this.h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16);
+    this.h0 = t0 & 0xffff;
+    this.h1 = t1 & 0xffff;
+    this.h2 = t2 & 0xffff;
+    this.h3 = t3 & 0xffff;
+    return this;
+  }
+
+  /** The UTF-8 bytes of `s` (lone surrogates as U+FFFD, like TextEncoder). */
+  text(s: string): this {
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        this.byte(c);
+        continue;
+      }
+      if (c < 0x800) {
+        this.byte(0xc0 | (c >> 6)).byte(0x80 | (c & 0x3f));
+        continue;
+      }
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          this.byte(0xf0 | (c >> 18)).byte(0x80 | ((c >> 12) & 0x3f)).byte(0x80 | ((c >> 6) & 0x3f)).byte(0x80 | (c & 0x3f));
+          continue;
+        }
+      }
+      if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
+      this.byte(0xe0 | (c >> 12)).byte(0x80 | ((c >> 6) & 0x3f)).byte(0x80 | (c & 0x3f));
+    }
+    return this;
+  }
+
+  /** The 8 bytes of a float64 (little-endian). */
+  float(n: number): this {
+    scratch[0] = n;
+    for (let i = 0; i < 8; i++) this.byte(scratchBytes[i]);
+    return this;
+  }
+
+  digest(): Hash64 {
+    return { hi: ((this.h3 << 16) | this.h2) >>> 0, lo: ((this.h1 << 16) | this.h0) >>> 0 };
+  }
+
+  /** Top 53 bits of the current hash as an exact double (see hash53). */
+  digest53(): number {
+    return (((this.h3 << 16) | this.h2) >>> 0) * 0x200000 + ((((this.h1 << 16) | this.h0) >>> 0) >>> 11);
+  }
+}
+
+const stream = new Fnv64Stream();

@@ -4,7 +4,7 @@
  * Returns the event or the reason it was rejected; never throws for bad input.
  */
 import type { ColumnDef, TableSchema } from '../../lang/schema.ts';
-import { fnv1a64, hash53 } from '../../shards/hash.ts';
+import { Fnv64Stream } from '../../shards/hash.ts';
 import { coerceScalar, coerceSet, describeValue, INVALID, type Cell } from './coerce.ts';
 import { parseStamp } from './stamp.ts';
 
@@ -57,7 +57,8 @@ const encoder = new TextEncoder();
 function parsePerson(v: unknown): string | number | { error: string } {
   if (typeof v === 'string') {
     if (v.length === 0) return { error: 'person is an empty string' };
-    if (v.length > MAX_PERSON_BYTES || encoder.encode(v).length > MAX_PERSON_BYTES) {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit: only long ids need encoding to check.
+    if (v.length > MAX_PERSON_BYTES || (v.length * 3 > MAX_PERSON_BYTES && encoder.encode(v).length > MAX_PERSON_BYTES)) {
       return { error: `person is longer than ${MAX_PERSON_BYTES} bytes` };
     }
     return v.toLowerCase();
@@ -123,26 +124,38 @@ function expand(attrs: Record<string, unknown>, base: EventRow, st: ExpandState,
   return null;
 }
 
-function cellKey(c: Cell): string {
-  if (typeof c === 'string') return 's' + c.length + ':' + c;
-  if (typeof c === 'number') return 'n' + c;
-  if (typeof c === 'boolean') return c ? 'b1' : 'b0';
-  let s = '[';
-  for (const x of c) s += cellKey(x) + ',';
-  return s + ']';
+const hasher = new Fnv64Stream();
+
+function hashCell(h: Fnv64Stream, c: Cell): void {
+  if (typeof c === 'string') h.byte(0x73).float(c.length).text(c);
+  else if (typeof c === 'number') h.byte(0x6e).float(c);
+  else if (typeof c === 'boolean') h.byte(0x62).byte(c ? 1 : 0);
+  else {
+    h.byte(0x5b).float(c.length);
+    for (const x of c) hashCell(h, x);
+  }
 }
 
-/** Canonical text of the event (column ids, not names, so a re-added column is a different attribute). */
+/**
+ * Identity of an event: FNV-1a 64 (top 53 bits) over a tagged, length-prefixed encoding of person,
+ * stamp, action and every row's present attributes by column id (ids, not names, so a re-added column
+ * is a different attribute).
+ */
 export function eventHash(person: string | number, stamp: number, action: string, rows: EventRow[], columns: ColumnDef[]): number {
-  let s = (typeof person === 'number' ? 'i' + person : 's' + person.length + ':' + person) + '|' + stamp + '|' + action.length + ':' + action;
+  const h = hasher.reset();
+  if (typeof person === 'number') h.byte(0x69).float(person);
+  else h.byte(0x73).float(person.length).text(person);
+  h.float(stamp).float(action.length).text(action);
   for (const row of rows) {
-    s += '\u001e';
+    h.byte(0x1e);
     for (let i = 0; i < row.length; i++) {
       const c = row[i];
-      if (c !== null && c !== undefined) s += columns[i].id + '=' + cellKey(c) + ';';
+      if (c === null || c === undefined) continue;
+      h.float(columns[i].id);
+      hashCell(h, c);
     }
   }
-  return hash53(fnv1a64(s));
+  return h.digest53();
 }
 
 /** Validates and expands one raw event; a string result is the rejection reason. */
