@@ -345,6 +345,22 @@ export class ExprCompiler {
         case '>=': return (f) => f.nums[nslot]![f.row]! >= c;
       }
     }
+    // Plain text column vs any expression: strings are equal only to identical strings.
+    const tslot = eqOp || neOp ? this.textColumn(le_) : null;
+    if (tslot !== null && tslot !== ACTION_SLOT) {
+      const r = this.expr(re);
+      return eqOp
+        ? (f) => {
+            const c = f.codes[tslot]![f.row]!;
+            const v = r(f);
+            return c < 0 ? v === null : f.dicts[tslot]![c] === v;
+          }
+        : (f) => {
+            const c = f.codes[tslot]![f.row]!;
+            const v = r(f);
+            return c < 0 ? v !== null : f.dicts[tslot]![c] !== v;
+          };
+    }
     const l = this.expr(le_);
     const r = op === 'in' || op === 'not in' ? this.container(re) : this.expr(re);
     const fn = opFn(op);

@@ -34,6 +34,10 @@ describe('columns and values', () => {
     ]);
     expect(dbg('iter_move_last()\ndebug(page)\ndebug(price)\ndebug(words)\ndebug(ok)')).toEqual([null, null, new Set(), null]);
   });
+  it('text column compared with expressions', () => {
+    const s = lines("x = 'home'", 'debug(page == x)', 'debug(page != x)', 'debug(page == 5)', 'debug(page != None)', 'iter_move_last()', 'debug(page == None)', 'debug(page != x)');
+    expect(dbg(s)).toEqual([true, false, false, true, true, true]);
+  });
   it('set column rules (§4)', () => {
     const s = lines(
       "debug('a' in words)",
