@@ -101,7 +101,8 @@ class ShardRun {
         for (const def of step.sections) {
           this.defs.set(def.name, def);
           const stored = this.deps.segments.get(this.schema.name, def.name);
-          const fresh = !step.force && def.useCached && stored !== null && this.withinTtl(stored, def);
+          // Same definition over the same rows gives the same people: nothing to recompute or store.
+          const fresh = stored !== null && (this.current(stored, def) || (!step.force && def.useCached && this.withinTtl(stored, def)));
           this.resolved.delete(def.name);
           const bits = fresh ? stored.bits.grow(this.peopleCount) : this.compute(def);
           this.resolved.set(def.name, bits);

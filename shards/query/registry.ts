@@ -28,9 +28,26 @@ export class SegmentRegistry {
     return rows.map((r) => ({ name: r.name, script: r.script, ttl: r.ttl, useCached: r.use_cached === 1, refresh: r.refresh }));
   }
 
-  /** Records definitions that were just computed at `now` (a changed script replaces the old one). */
+  /**
+   * Records definitions that were just computed at `now` (a changed one replaces the old one). An
+   * unchanged definition that is not yet due for a refresh is left alone, so repeating a segment
+   * query writes nothing.
+   */
   put(table: string, defs: SegmentDef[], now: number): void {
     for (const d of defs) {
+      const old = this.sql
+        .exec('SELECT script, ttl, use_cached, refresh, last_refresh FROM q_segment_defs WHERE tbl = ? AND name = ?', table, d.name)
+        .toArray() as { script: string; ttl: number; use_cached: number; refresh: number | null; last_refresh: number }[];
+      if (
+        old.length === 1 &&
+        old[0].script === d.script &&
+        old[0].ttl === d.ttl &&
+        old[0].use_cached === (d.useCached ? 1 : 0) &&
+        old[0].refresh === d.refresh &&
+        (d.refresh === null || now - old[0].last_refresh < d.refresh)
+      ) {
+        continue;
+      }
       this.sql.exec(
         'INSERT OR REPLACE INTO q_segment_defs (tbl, name, script, ttl, use_cached, refresh, last_refresh) VALUES (?, ?, ?, ?, ?, ?, ?)',
         table,

@@ -131,15 +131,26 @@ describe('segments', () => {
     expect(typeof byName.products_home.computed_at).toBe('string');
     expect(byName.products_home.refresh).toBe(300);
   });
-  it('reuses a cached segment within its ttl and recomputes without use_cached', async () => {
-    const before = await srv.get(`/v1/query/${T}/segment`);
-    const t0 = before.body.segments.find((s: any) => s.name === 'products_home').computed_at;
-    const t0c = before.body.segments.find((s: any) => s.name === 'products_commercial').computed_at;
+  it('recomputes only when rows changed, and not within the ttl of a use_cached segment', async () => {
+    expect((await srv.post('/v1/table/cache_t', { columns: [{ name: 'grp', type: 'text' }] })).status).toBe(200);
+    const ev = (person: string, grp: string) => ({ person, stamp: '2020-01-01T00:00:00Z', action: 'a', _: { grp } });
+    expect((await srv.post('/v1/insert/cache_t', [ev('a', 'x'), ev('b', 'x'), ev('c', 'y')])).status).toBe(200);
+    const body = `@segment cached ttl=1h use_cached\n    match where grp == 'x':\n        tally\n@segment live\n    match where grp == 'x':\n        tally\n`;
+    const counts = async () => Object.fromEntries((await text('/v1/query/cache_t/segment', body)).body._.map((n: any) => [n.g, n.c[0]]));
+    const times = async () => Object.fromEntries((await srv.get('/v1/query/cache_t/segment')).body.segments.map((s: any) => [s.name, s.computed_at]));
+    expect(await counts()).toEqual({ cached: 2, live: 2 });
+    const t0 = await times();
     await new Promise((r) => setTimeout(r, 20));
-    expect((await text(`/v1/query/${T}/segment`, HOME)).status).toBe(200);
-    const after = await srv.get(`/v1/query/${T}/segment`);
-    expect(after.body.segments.find((s: any) => s.name === 'products_home').computed_at).toBe(t0);
-    expect(after.body.segments.find((s: any) => s.name === 'products_commercial').computed_at).not.toBe(t0c);
+    expect(await counts()).toEqual({ cached: 2, live: 2 });
+    expect(await times()).toEqual(t0); // same rows, same definition: nothing recomputed
+    expect((await srv.post('/v1/insert/cache_t', [ev('d', 'x')])).status).toBe(200);
+    expect(await counts()).toEqual({ cached: 2, live: 3 });
+    const t1 = await times();
+    expect(t1.cached).toBe(t0.cached);
+    expect(t1.live).not.toBe(t0.live);
+    // segments= uses the stored result while it is younger than its ttl
+    const ev2 = await text('/v1/query/cache_t/event?segments=cached,live', `match:\n    tally(grp)\n`);
+    expect(ev2.body._[0]).toEqual({ g: 'x', c: [2], c2: [3] });
   });
   it('evaluates segment math and per-person segment scripts', async () => {
     const r = await text(`/v1/query/${T}/segment`, `@segment both
