@@ -16,6 +16,7 @@ import { histogramNode, mergeHistogramPartials, type HistogramOptions, type Hist
 import type { QueryRequest, QueryResponse, QueryStep, SegmentDef, StepResult } from '../shards/query/types.ts';
 import type { SegmentSummary } from '../shards/index/segments.ts';
 import type { DueSegments } from '../shards/query/registry.ts';
+import { planSegment } from '../shards/query/index-plan.ts';
 import { fanOut } from './fanout.ts';
 import type { Outcome } from '../lang/errors.ts';
 
@@ -189,6 +190,16 @@ function segmentSections(sections: Section[], schema: TableSchema): SegmentPlan 
   return { defs, programs };
 }
 
+/** Segment math (`union('a', 'b')` ...) must name known segments: a 400 before any shard runs. */
+function checkMathRefs(defs: SegmentDef[], schema: TableSchema, known: Set<string>): void {
+  for (const d of defs) {
+    const p = planSegment(d.script, schema);
+    if (p === null || p.kind !== 'math') continue;
+    const unknown = p.names.filter((n) => !known.has(n));
+    if (unknown.length > 0) throw bad('unknown_segment', `segment '${d.name}' uses unknown segment${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}`);
+  }
+}
+
 function mergeDefs(registered: SegmentDef[], fresh: SegmentDef[]): SegmentDef[] {
   const m = new Map(registered.map((d) => [d.name, d]));
   for (const d of fresh) m.set(d.name, d);
@@ -204,6 +215,7 @@ export async function segmentQuery(backend: QueryBackend, table: string, url: UR
   if (sections.length === 0) throw bad('empty_body', 'the request body must hold at least one @segment section');
   const plan = segmentSections(sections, schema);
   if (debug) return debugResponse(plan.programs);
+  checkMathRefs(plan.defs, schema, new Set([...registered.map((d) => d.name), ...plan.defs.map((d) => d.name)]));
   const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
   // The definitions compiled, so registering them alongside the computation is safe.
@@ -322,6 +334,7 @@ export async function batchQuery(backend: QueryBackend, table: string, url: URL,
   const sections = splitSections(requireBody(body));
   const plan = segmentSections(sections, schema);
   const known = new Set([...registered.map((d) => d.name), ...plan.defs.map((d) => d.name)]);
+  checkMathRefs(plan.defs, schema, known);
   const steps: QueryStep[] = plan.defs.length > 0 ? [{ kind: 'segments', sections: plan.defs, force: false }] : [];
   const outputs: BatchOutput[] = [];
   const programs: Program[] = [...plan.programs];

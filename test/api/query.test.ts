@@ -185,6 +185,9 @@ describe('segments', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.message).toBe('unknown_segment');
     expect(r.body.error.detail).toMatch(/'nope', 'zilch'/);
+    const m = await text(`/v1/query/${T}/segment`, `@segment m\n    union('products_home', 'ghost')\n`);
+    expect(m.status).toBe(400);
+    expect(m.body.error.detail).toMatch(/'ghost'/);
     const c = await srv.get(`/v1/query/${T}/column/product_name?segments=nope`);
     expect(c.status).toBe(400);
     expect(c.body.error.detail).toMatch(/'nope'/);
