@@ -184,14 +184,14 @@ export class Sentinel extends DurableObject {
 
   // Segment registry (issue 4): definitions of computed segments, kept in shards/query/registry.ts.
   async segmentDefs(table: string): Promise<SegmentDef[]> {
-    return new SegmentRegistry(this.ctx.storage.sql).list(table);
+    return SegmentRegistry.of(this.ctx.storage.sql).list(table);
   }
 
   async putSegmentDefs(table: string, defs: SegmentDef[], now: number): Promise<void> {
-    new SegmentRegistry(this.ctx.storage.sql).put(table, defs, now);
+    SegmentRegistry.of(this.ctx.storage.sql).put(table, defs, now);
   }
 
   async dueSegments(now: number): Promise<DueSegments[]> {
-    return new SegmentRegistry(this.ctx.storage.sql).due(now);
+    return SegmentRegistry.of(this.ctx.storage.sql).due(now);
   }
 }

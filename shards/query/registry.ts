@@ -11,8 +11,17 @@ export interface DueSegments {
   names: string[];
 }
 
+const registries = new WeakMap<QuerySql, SegmentRegistry>();
+
 export class SegmentRegistry {
   private readonly sql: QuerySql;
+
+  /** One registry per storage, so its table is created once and not on every call. */
+  static of(sql: QuerySql): SegmentRegistry {
+    let r = registries.get(sql);
+    if (r === undefined) registries.set(sql, (r = new SegmentRegistry(sql)));
+    return r;
+  }
 
   constructor(sql: QuerySql) {
     this.sql = sql;
