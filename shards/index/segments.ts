@@ -29,38 +29,46 @@ export interface SegmentSummary {
 
 export class SegmentStore {
   private readonly sql: QuerySql;
-  private readonly cache = new Map<string, StoredSegment>();
 
   constructor(sql: QuerySql) {
     this.sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS q_segments (
+    this.create();
+  }
+
+  private create(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS q_segments (
       tbl TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL, computed_at REAL NOT NULL,
       version TEXT NOT NULL, people INTEGER NOT NULL, size INTEGER NOT NULL, bits BLOB NOT NULL,
       PRIMARY KEY (tbl, name))`);
   }
 
+  /** A snapshot restore replaces the whole storage (maybe without our table): recreate and retry. */
+  private exec(query: string, ...bindings: unknown[]): Record<string, unknown>[] {
+    try {
+      return this.sql.exec(query, ...bindings).toArray();
+    } catch (e) {
+      if (!/no such table/i.test(String(e))) throw e;
+      this.create();
+      return this.sql.exec(query, ...bindings).toArray();
+    }
+  }
+
+  /** Read from SQLite every time (one row): a restore or another writer can never leave it stale. */
   get(table: string, name: string): StoredSegment | null {
-    const key = `${table}\u0000${name}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const rows = this.sql
-      .exec('SELECT definition, computed_at, version, people, bits FROM q_segments WHERE tbl = ? AND name = ?', table, name)
-      .toArray() as { definition: string; computed_at: number; version: string; people: number; bits: ArrayBuffer }[];
+    const rows = this.exec('SELECT definition, computed_at, version, people, bits FROM q_segments WHERE tbl = ? AND name = ?', table, name) as {
+      definition: string;
+      computed_at: number;
+      version: string;
+      people: number;
+      bits: ArrayBuffer;
+    }[];
     if (rows.length === 0) return null;
     const r = rows[0];
-    const seg: StoredSegment = {
-      name,
-      definition: r.definition,
-      computedAt: r.computed_at,
-      version: r.version,
-      bits: PeopleBitmap.fromBytes(r.people, r.bits),
-    };
-    this.cache.set(key, seg);
-    return seg;
+    return { name, definition: r.definition, computedAt: r.computed_at, version: r.version, bits: PeopleBitmap.fromBytes(r.people, r.bits) };
   }
 
   put(table: string, seg: StoredSegment): void {
-    this.sql.exec(
+    this.exec(
       'INSERT OR REPLACE INTO q_segments (tbl, name, definition, computed_at, version, people, size, bits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       table,
       seg.name,
@@ -71,11 +79,10 @@ export class SegmentStore {
       seg.bits.count(),
       seg.bits.toBytes(),
     );
-    this.cache.set(`${table}\u0000${seg.name}`, seg);
   }
 
   list(table: string): SegmentSummary[] {
-    const rows = this.sql.exec('SELECT name, size, computed_at FROM q_segments WHERE tbl = ? ORDER BY name', table).toArray() as {
+    const rows = this.exec('SELECT name, size, computed_at FROM q_segments WHERE tbl = ? ORDER BY name', table) as {
       name: string;
       size: number;
       computed_at: number;
@@ -84,7 +91,6 @@ export class SegmentStore {
   }
 
   dropTable(table: string): void {
-    this.sql.exec('DELETE FROM q_segments WHERE tbl = ?', table);
-    for (const k of [...this.cache.keys()]) if (k.startsWith(`${table}\u0000`)) this.cache.delete(k);
+    this.exec('DELETE FROM q_segments WHERE tbl = ?', table);
   }
 }

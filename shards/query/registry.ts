@@ -25,15 +25,28 @@ export class SegmentRegistry {
 
   constructor(sql: QuerySql) {
     this.sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS q_segment_defs (
+    this.create();
+  }
+
+  private create(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS q_segment_defs (
       tbl TEXT NOT NULL, name TEXT NOT NULL, script TEXT NOT NULL, ttl REAL NOT NULL, use_cached INTEGER NOT NULL,
       refresh REAL, last_refresh REAL NOT NULL, PRIMARY KEY (tbl, name))`);
   }
 
+  /** A snapshot restore replaces the whole storage (maybe without our table): recreate and retry. */
+  private exec(query: string, ...bindings: unknown[]): Record<string, unknown>[] {
+    try {
+      return this.sql.exec(query, ...bindings).toArray();
+    } catch (e) {
+      if (!/no such table/i.test(String(e))) throw e;
+      this.create();
+      return this.sql.exec(query, ...bindings).toArray();
+    }
+  }
+
   list(table: string): SegmentDef[] {
-    const rows = this.sql
-      .exec('SELECT name, script, ttl, use_cached, refresh FROM q_segment_defs WHERE tbl = ? ORDER BY name', table)
-      .toArray() as { name: string; script: string; ttl: number; use_cached: number; refresh: number | null }[];
+    const rows = this.exec('SELECT name, script, ttl, use_cached, refresh FROM q_segment_defs WHERE tbl = ? ORDER BY name', table) as { name: string; script: string; ttl: number; use_cached: number; refresh: number | null }[];
     return rows.map((r) => ({ name: r.name, script: r.script, ttl: r.ttl, useCached: r.use_cached === 1, refresh: r.refresh }));
   }
 
@@ -44,9 +57,7 @@ export class SegmentRegistry {
    */
   put(table: string, defs: SegmentDef[], now: number): void {
     for (const d of defs) {
-      const old = this.sql
-        .exec('SELECT script, ttl, use_cached, refresh, last_refresh FROM q_segment_defs WHERE tbl = ? AND name = ?', table, d.name)
-        .toArray() as { script: string; ttl: number; use_cached: number; refresh: number | null; last_refresh: number }[];
+      const old = this.exec('SELECT script, ttl, use_cached, refresh, last_refresh FROM q_segment_defs WHERE tbl = ? AND name = ?', table, d.name) as { script: string; ttl: number; use_cached: number; refresh: number | null; last_refresh: number }[];
       if (
         old.length === 1 &&
         old[0].script === d.script &&
@@ -57,7 +68,7 @@ export class SegmentRegistry {
       ) {
         continue;
       }
-      this.sql.exec(
+      this.exec(
         'INSERT OR REPLACE INTO q_segment_defs (tbl, name, script, ttl, use_cached, refresh, last_refresh) VALUES (?, ?, ?, ?, ?, ?, ?)',
         table,
         d.name,
@@ -72,9 +83,7 @@ export class SegmentRegistry {
 
   /** Segments whose refresh interval has elapsed at `now`, grouped by table. */
   due(now: number): DueSegments[] {
-    const rows = this.sql
-      .exec('SELECT tbl, name FROM q_segment_defs WHERE refresh IS NOT NULL AND last_refresh + refresh <= ? ORDER BY tbl, name', now)
-      .toArray() as { tbl: string; name: string }[];
+    const rows = this.exec('SELECT tbl, name FROM q_segment_defs WHERE refresh IS NOT NULL AND last_refresh + refresh <= ? ORDER BY tbl, name', now) as { tbl: string; name: string }[];
     const out: DueSegments[] = [];
     for (const r of rows) {
       const last = out[out.length - 1];
@@ -85,6 +94,6 @@ export class SegmentRegistry {
   }
 
   dropTable(table: string): void {
-    this.sql.exec('DELETE FROM q_segment_defs WHERE tbl = ?', table);
+    this.exec('DELETE FROM q_segment_defs WHERE tbl = ?', table);
   }
 }

@@ -85,3 +85,19 @@ describe('fanOut', () => {
     expect(down.body.detail).toMatch(/partition 2 did not answer: connection reset/);
   });
 });
+
+describe('surviving a storage wipe (snapshot restore)', () => {
+  it('recreates its table when it vanished', () => {
+    const st = nodeStorage();
+    const store = new SegmentStore(st.sql);
+    const reg = SegmentRegistry.of(st.sql);
+    st.sql.exec('DROP TABLE q_segments');
+    st.sql.exec('DROP TABLE q_segment_defs');
+    expect(store.get('t', 's')).toBeNull();
+    store.put('t', { name: 's', definition: 'd', computedAt: 1, version: 'v', bits: new PeopleBitmap(5) });
+    expect(store.list('t')).toEqual([{ name: 's', size: 0, computedAt: 1 }]);
+    expect(reg.list('t')).toEqual([]);
+    reg.put('t', [def('a', null)], 1);
+    expect(reg.list('t').map((d) => d.name)).toEqual(['a']);
+  });
+});
