@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { startServer, type Server } from './harness.ts';
 
-const SAMPLE = JSON.parse(readFileSync('/work/shared/data/highstreet_events.json', 'utf8'));
+const SAMPLE = JSON.parse(readFileSync(new URL('../fixtures/highstreet_events.json', import.meta.url), 'utf8'));
 const T = 'highstreet';
 
 const HOME = `@segment products_home ttl=300s use_cached refresh=300s:

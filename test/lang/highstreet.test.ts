@@ -42,7 +42,7 @@ function expand(attrs: Record<string, unknown>, inherited: Record<string, unknow
 }
 
 function loadPeople(): PersonInput[] {
-  const raw = JSON.parse(readFileSync(new URL('../../../shared/data/highstreet_events.json', import.meta.url), 'utf8')) as RawEvent[];
+  const raw = JSON.parse(readFileSync(new URL('../fixtures/highstreet_events.json', import.meta.url), 'utf8')) as RawEvent[];
   const byPerson = new Map<string, RowInput[]>();
   raw.forEach((e, i) => {
     const id = e.person.toLowerCase();
