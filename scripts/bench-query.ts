@@ -136,7 +136,7 @@ async function runQueries(srv: Server, inserted: number): Promise<void> {
       },
       { name: 'column query (product_name)', scans: false, call: get(`/v1/query/${T}/column/product_name`) },
       {
-        name: 'segment query from indexes',
+        name: 'segment query from indexes (new def)',
         scans: false,
         // A different pair of groups each run, so every run computes (from the value index) and stores.
         call: () => {
@@ -144,8 +144,14 @@ async function runQueries(srv: Server, inserted: number): Promise<void> {
           return text(`/v1/query/${T}/segment`, `@segment outdoorsy\n    match where product_group in ['${a}', '${b}']:\n        tally()\n`)();
         },
       },
+      {
+        name: 'segment query, repeated (stored)',
+        scans: false,
+        call: text(`/v1/query/${T}/segment`, `@segment repeated\n    match where product_group in ['outdoor', 'angling']:\n        tally()\n`),
+      },
       { name: 'histogram with bucket', scans: true, call: text(`/v1/query/${T}/histogram/spend?bucket=500`, `return SUM product_price where action == 'purchase'\n`) },
       { name: 'person query', scans: false, call: get(`/v1/query/${T}/person?sid=user4242`) },
+      { name: 'GET /ping (HTTP floor of wrangler dev)', scans: false, call: get('/ping') },
     ];
     console.log(`\nmedian of ${RUNS} runs after one warm-up:`);
     for (const q of queries) {
@@ -160,7 +166,7 @@ async function runQueries(srv: Server, inserted: number): Promise<void> {
       }
       const m = median(times);
       const rate = q.scans ? `  ${(inserted / (m / 1000) / 1e6).toFixed(2)} M events/s` : '';
-      console.log(`  ${q.name.padEnd(38)} ${m.toFixed(1).padStart(8)} ms${rate}`);
+      console.log(`  ${q.name.padEnd(42)} ${m.toFixed(1).padStart(8)} ms${rate}`);
     }
   }
 }

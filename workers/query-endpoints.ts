@@ -7,7 +7,7 @@
 import { DbError } from '../lang/errors.ts';
 import type { TableSchema } from '../lang/schema.ts';
 import { compile } from '../lang/index.ts';
-import type { Program } from '../lang/index.ts';
+import type { CompileOptions, Program } from '../lang/index.ts';
 import { mergePartials, render, emptyPartial, type PartialTree, type ResultJson, type NodeJson } from '../lang/result.ts';
 import { renderCounts, resolveSort, type CountNode } from '../lang/render.ts';
 import { splitSections, parseDuration, type Section } from '../lang/sections.ts';
@@ -32,6 +32,27 @@ export interface QueryBackend {
 }
 
 const DEFAULT_SESSION_MS = 30 * 60 * 1000;
+
+/**
+ * Compiled programs of this isolate by schema, options and script: compiling takes milliseconds,
+ * and dashboards repeat the same queries. The router only reads aggs/dump, never runs them.
+ */
+const compiled = new Map<string, Program>();
+const COMPILED_MAX = 256;
+
+function compileOnce(script: string, schema: TableSchema, opts: CompileOptions): Program {
+  const key = JSON.stringify([schema.name, schema.columns, opts.mode, opts.params ?? {}, opts.eachValue === true, opts.lineOffset ?? 0, script]);
+  let p = compiled.get(key);
+  if (p === undefined) {
+    p = compile(script, schema, opts);
+    compiled.set(key, p);
+    while (compiled.size > COMPILED_MAX) compiled.delete(compiled.keys().next().value!);
+  } else {
+    compiled.delete(key);
+    compiled.set(key, p);
+  }
+  return p;
+}
 
 function bad(code: string, detail: string): DbError {
   return new DbError('query', code, detail);
@@ -142,7 +163,7 @@ function debugResponse(programs: Program[]): Response {
 export async function eventQuery(backend: QueryBackend, table: string, url: URL, body: string): Promise<Response> {
   const c = commonParams(url);
   const [schema, defs] = await tableAndDefs(backend, table, namesSegments(c.segments));
-  const program = compile(requireBody(body), schema, { mode: 'event', params: c.params });
+  const program = compileOnce(requireBody(body), schema, { mode: 'event', params: c.params });
   resolveSort(program.aggs, c.sort);
   if (c.debug) return debugResponse([program]);
   checkSegments(c.segments, new Set(defs.map((d) => d.name)));
@@ -158,7 +179,11 @@ interface SegmentPlan {
   programs: Program[];
 }
 
-function segmentSections(sections: Section[], schema: TableSchema): SegmentPlan {
+/**
+ * Validates `@segment` sections. Scripts the value indexes answer (index-plan.ts accepts only a
+ * strict subset of valid PyQL over known columns) skip the compiler unless a debug listing is wanted.
+ */
+function segmentSections(sections: Section[], schema: TableSchema, debug: boolean): SegmentPlan {
   const defs: SegmentDef[] = [];
   const programs: Program[] = [];
   const seen = new Set<string>();
@@ -178,7 +203,7 @@ function segmentSections(sections: Section[], schema: TableSchema): SegmentPlan 
     for (const k of Object.keys(s.params)) {
       if (!['ttl', 'use_cached', 'refresh'].includes(k)) throw new DbError('parse', 'bad_section', `line ${s.line}: unknown @segment parameter '${k}' (expected ttl=, use_cached, refresh=)`, { line: s.line });
     }
-    programs.push(compile(s.body, schema, { mode: 'segment', lineOffset: s.lineOffset }));
+    if (debug || planSegment(s.body, schema) === null) programs.push(compileOnce(s.body, schema, { mode: 'segment', lineOffset: s.lineOffset }));
     defs.push({
       name: s.name,
       script: s.body,
@@ -200,6 +225,18 @@ function checkMathRefs(defs: SegmentDef[], schema: TableSchema, known: Set<strin
   }
 }
 
+/**
+ * Definitions the registry must record: new or changed ones, and any with `refresh=` (its refresh
+ * clock restarts; the sentinel decides whether it is due). Saves a sentinel call on repeats.
+ */
+function unregistered(defs: SegmentDef[], registered: SegmentDef[]): SegmentDef[] {
+  const known = new Map(registered.map((d) => [d.name, d]));
+  return defs.filter((d) => {
+    const k = known.get(d.name);
+    return k === undefined || d.refresh !== null || k.script !== d.script || k.ttl !== d.ttl || k.useCached !== d.useCached || k.refresh !== d.refresh;
+  });
+}
+
 function mergeDefs(registered: SegmentDef[], fresh: SegmentDef[]): SegmentDef[] {
   const m = new Map(registered.map((d) => [d.name, d]));
   for (const d of fresh) m.set(d.name, d);
@@ -213,15 +250,16 @@ export async function segmentQuery(backend: QueryBackend, table: string, url: UR
   const other = sections.find((s) => s.kind !== 'segment');
   if (other !== undefined) throw new DbError('parse', 'bad_section', `line ${other.line}: only @segment sections are allowed here (use /batch for @${other.kind})`, { line: other.line });
   if (sections.length === 0) throw bad('empty_body', 'the request body must hold at least one @segment section');
-  const plan = segmentSections(sections, schema);
+  const plan = segmentSections(sections, schema, debug);
   if (debug) return debugResponse(plan.programs);
   checkMathRefs(plan.defs, schema, new Set([...registered.map((d) => d.name), ...plan.defs.map((d) => d.name)]));
   const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
   // The definitions compiled, so registering them alongside the computation is safe.
+  const changed = unregistered(plan.defs, registered);
   const [parts] = await Promise.all([
     run(backend, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs),
-    backend.putSegmentDefs(table, plan.defs, now),
+    changed.length > 0 ? backend.putSegmentDefs(table, changed, now) : Promise.resolve(),
   ]);
   const nodes: CountNode[] = plan.defs.map((d, i) => ({ g: d.name, c: [parts.reduce((a, r) => a + (r[0] as Extract<StepResult, { kind: 'segments' }>).counts[i], 0)] }));
   return Response.json(renderCounts(nodes, {}));
@@ -302,7 +340,7 @@ function histogramSpec(schema: TableSchema, script: string, q: { get(k: string):
   const fe = q.get('foreach') ?? q.get('each_value');
   const foreach = fe === null || fe === '' ? null : fe;
   if (foreach !== null) columnOf(schema, foreach);
-  const program = compile(script, schema, { mode: 'histogram', params, eachValue: foreach !== null, lineOffset });
+  const program = compileOnce(script, schema, { mode: 'histogram', params, eachValue: foreach !== null, lineOffset });
   return {
     program,
     script,
@@ -332,7 +370,7 @@ export async function batchQuery(backend: QueryBackend, table: string, url: URL,
   const c = commonParams(url);
   const [schema, registered] = await tableAndDefs(backend, table);
   const sections = splitSections(requireBody(body));
-  const plan = segmentSections(sections, schema);
+  const plan = segmentSections(sections, schema, c.debug);
   const known = new Set([...registered.map((d) => d.name), ...plan.defs.map((d) => d.name)]);
   checkMathRefs(plan.defs, schema, known);
   const steps: QueryStep[] = plan.defs.length > 0 ? [{ kind: 'segments', sections: plan.defs, force: false }] : [];
@@ -364,9 +402,10 @@ export async function batchQuery(backend: QueryBackend, table: string, url: URL,
   if (c.debug) return debugResponse(programs);
   const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
+  const changed = unregistered(plan.defs, registered);
   const [parts] = await Promise.all([
     run(backend, schema, steps, now, c.sessionTime, defs),
-    plan.defs.length > 0 ? backend.putSegmentDefs(table, plan.defs, now) : Promise.resolve(),
+    changed.length > 0 ? backend.putSegmentDefs(table, changed, now) : Promise.resolve(),
   ]);
   const offset = plan.defs.length > 0 ? 1 : 0;
   const roots: NodeJson[] = outputs.map((o, i) => {

@@ -49,7 +49,7 @@ function tokenize(line: string): Tok[] | null {
       out.push({ t: 'str', v: s });
       continue;
     }
-    const num = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(line.slice(i));
+    const num = /^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![A-Za-z_.])/.exec(line.slice(i));
     if (num !== null) { out.push({ t: 'num', v: Number(num[0]) }); i += num[0].length; continue; }
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(line.slice(i));
     if (id !== null) { out.push({ t: 'id', v: id[0] }); i += id[0].length; continue; }
@@ -138,6 +138,12 @@ function splitTopLevel(t: Tok[], word: string): Tok[][] {
 
 type Lit = { v: IndexKey };
 
+/** Words PyQL reserves: a column spelled like one is left to the compiler. */
+const KEYWORDS = new Set([
+  'and', 'or', 'not', 'in', 'is', 'if', 'elif', 'else', 'for', 'match', 'reverse_match', 'where', 'def', 'return',
+  'break', 'continue', 'pass', 'del', 'exit', 'True', 'False', 'None', 'aggregate', 'agg', 'tally', 'top', 'all',
+]);
+
 /** A literal: string, (negative) number, True/False. None and anything else: null. */
 function literal(t: Tok[]): Lit | null {
   if (t.length === 1 && t[0].t === 'str') return { v: t[0].v };
@@ -151,6 +157,7 @@ function literal(t: Tok[]): Lit | null {
 function columnOf(t: Tok[], schema: TableSchema): ColumnDef | null {
   if (t.length !== 1 || t[0].t !== 'id') return null;
   const name = t[0].v as string;
+  if (KEYWORDS.has(name)) return null;
   if (name === 'action') return { name, type: 'text', isSet: false, id: -1 };
   return schema.columns.find((c) => c.name === name) ?? null;
 }

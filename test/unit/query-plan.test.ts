@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSegment } from '../../shards/query/index-plan.ts';
 import type { TableSchema } from '../../lang/schema.ts';
+import { compile } from '../../lang/index.ts';
 
 const schema: TableSchema = {
   name: 't',
@@ -62,5 +63,26 @@ describe('planSegment', () => {
       "population(x)",
       'tally',
     ]) expect(planSegment(s, schema), s).toBeNull();
+  });
+});
+
+describe('accepted scripts are valid PyQL', () => {
+  it('compiles every script the planner answers (the router skips compiling them)', () => {
+    for (const script of [
+      "# home\nmatch where product_group in ['basement', 'garage']:\n    tally\n",
+      "match where product_group == 'restaurant':\n  tally()",
+      "match where 'outdoor' in product_group:\n  tally",
+      "match where 'rod' in product_name:\n  tally",
+      'match where price >= 50:\n  tally',
+      'match where price < -1.5:\n  tally',
+      'match where price = 2.5e3:\n  tally',
+      "match where (action == 'purchase' or price > 100):\n  tally",
+      "match where product_name is 'x':\n  tally",
+      'match where ok == True:\n  tally',
+      "match where product_name == 'it\\'s':\n  tally",
+    ]) {
+      expect(planSegment(script, schema), script).not.toBeNull();
+      expect(() => compile(script, schema, { mode: 'segment' }), script).not.toThrow();
+    }
   });
 });
