@@ -283,6 +283,17 @@ describe('histogram query', () => {
     expect(shippers.length).toBeGreaterThan(0);
     expect(f.body._[0]._[0]._.length).toBe(11);
   });
+  it('substitutes parameters and answers debug=true', async () => {
+    const r = await text(`/v1/query/${T}/histogram/fedex?str_s=fedex&int_b=1000`, `return SUM total where shipper == {{s}} and total < {{b}}\n`);
+    expect(r.status).toBe(200);
+    const all = await text(`/v1/query/${T}/histogram/fedex`, `return SUM total where shipper == 'fedex' and total < 1000\n`);
+    expect(r.body).toEqual(all.body);
+    expect(r.body._[0].c).toEqual([3]);
+    const d = await text(`/v1/query/${T}/histogram/x?debug=true`, `return SUM total\n`);
+    expect(typeof d.body.debug).toBe('string');
+    const bad = await text(`/v1/query/${T}/histogram/x?dbl_b=abc`, `return {{b}}\n`);
+    expect(bad.status).toBe(400);
+  });
   it('rejects tally, bad numbers and empty bodies', async () => {
     expect((await text(`/v1/query/${T}/histogram/x`, `tally('a')\nreturn 1\n`)).status).toBe(400);
     const b = await text(`/v1/query/${T}/histogram/x?bucket=big`, `return 1\n`);
