@@ -53,17 +53,24 @@ export class Sentinel extends DurableObject {
     this.ctx.storage.sql.exec('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value);
   }
 
+  /** Kept in memory too: every router request asks for it, and every change goes through bump(). */
+  private currentVersion: string | null = null;
+
   private version(): string {
+    if (this.currentVersion !== null) return this.currentVersion;
     let v = this.get('version');
     if (v === null) {
       v = crypto.randomUUID();
       this.set('version', v);
     }
+    this.currentVersion = v;
     return v;
   }
 
   private bump(): void {
-    this.set('version', crypto.randomUUID());
+    const v = crypto.randomUUID();
+    this.set('version', v);
+    this.currentVersion = v;
   }
 
   private readTable(name: string): TableSchema | null {

@@ -137,3 +137,23 @@ describe('BatchBuilder', () => {
     expect(batch.columns.b).toBeUndefined();
   });
 });
+
+describe('event hash', () => {
+  it('gives 50,000 events that differ in one value 50,000 distinct hashes', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 25_000; i++) {
+      seen.add(valid({ ...base, _: { a: i } }).hash);
+      seen.add(valid({ ...base, _: { b: 'v' + i } }).hash);
+    }
+    expect(seen.size).toBe(50_000);
+  });
+
+  it('tells apart values that only differ in how they split across columns or set elements', () => {
+    const h = (attrs: object) => valid({ ...base, _: attrs }).hash;
+    expect(h({ b: 'xy' })).not.toBe(h({ b: 'x', tags: ['y'] }));
+    expect(h({ tags: ['xy'] })).not.toBe(h({ tags: ['x', 'y'] }));
+    expect(h({ ok: true })).not.toBe(h({ ok: false }));
+    expect(h({ _: [{ a: 1 }, { a: 2 }] })).not.toBe(h({ _: [{ a: 2 }, { a: 1 }] }));
+    expect(valid({ ...base, person: 5 }).hash).not.toBe(valid({ ...base, person: '5' }).hash);
+  });
+});

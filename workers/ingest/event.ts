@@ -4,7 +4,7 @@
  * Returns the event or the reason it was rejected; never throws for bad input.
  */
 import type { ColumnDef, TableSchema } from '../../lang/schema.ts';
-import { Fnv64Stream } from '../../shards/hash.ts';
+import { EventHasher } from './event-hash.ts';
 import { coerceScalar, coerceSet, describeValue, INVALID, type Cell } from './coerce.ts';
 import { parseStamp } from './stamp.ts';
 
@@ -124,34 +124,33 @@ function expand(attrs: Record<string, unknown>, base: EventRow, st: ExpandState,
   return null;
 }
 
-const hasher = new Fnv64Stream();
+const hasher = new EventHasher();
 
-function hashCell(h: Fnv64Stream, c: Cell): void {
-  if (typeof c === 'string') h.byte(0x73).float(c.length).text(c);
-  else if (typeof c === 'number') h.byte(0x6e).float(c);
-  else if (typeof c === 'boolean') h.byte(0x62).byte(c ? 1 : 0);
+function hashCell(h: EventHasher, c: Cell): void {
+  if (typeof c === 'string') h.word(0x73).text(c);
+  else if (typeof c === 'number') h.word(0x6e).float(c);
+  else if (typeof c === 'boolean') h.word(c ? 0x62 : 0x42);
   else {
-    h.byte(0x5b).float(c.length);
+    h.word(0x5b).word(c.length);
     for (const x of c) hashCell(h, x);
   }
 }
 
 /**
- * Identity of an event: FNV-1a 64 (top 53 bits) over a tagged, length-prefixed encoding of person,
- * stamp, action and every row's present attributes by column id (ids, not names, so a re-added column
- * is a different attribute).
+ * Identity of an event: a 53-bit hash of person, stamp, action and every row's present attributes by
+ * column id (ids, not names, so a re-added column is a different attribute).
  */
 export function eventHash(person: string | number, stamp: number, action: string, rows: EventRow[], columns: ColumnDef[]): number {
   const h = hasher.reset();
-  if (typeof person === 'number') h.byte(0x69).float(person);
-  else h.byte(0x73).float(person.length).text(person);
-  h.float(stamp).float(action.length).text(action);
+  if (typeof person === 'number') h.word(0x69).float(person);
+  else h.word(0x73).text(person);
+  h.float(stamp).text(action);
   for (const row of rows) {
-    h.byte(0x1e);
+    h.word(0x1e);
     for (let i = 0; i < row.length; i++) {
       const c = row[i];
       if (c === null || c === undefined) continue;
-      h.float(columns[i].id);
+      h.word(columns[i].id);
       hashCell(h, c);
     }
   }
