@@ -123,6 +123,16 @@ describe('statements', () => {
     // Row 0: iter_next → row 1 (next event) → inner sees n=2. Row 1: iter_next skips row 2 (same event) → row 3.
     expect(dbg(s)).toEqual([2, 2, 4, 4]);
   });
+  it('break top in a single loop continues it; break all leaves a for inside a match', () => {
+    expect(dbg('c = 0\nmatch:\n    c += 1\n    break top\n    c += 100\ndebug(c)')).toEqual([5]);
+    expect(dbg('c = 0\nmatch:\n    for v in [1, 2]:\n        c += 1\n        break all\ndebug(c)')).toEqual([1]);
+  });
+  it('iter_next past the end inside a for ends the enclosing match, not the script', () => {
+    expect(dbg('c = 0\nmatch:\n    for v in [1, 2, 3, 4, 5]:\n        iter_next()\n        c += 1\ndebug(c)')).toEqual([3]);
+  });
+  it('functions see and change global variables', () => {
+    expect(dbg('total = 0\ndef add(x):\n    total += x\nmatch:\n    add(n)\ndebug(total)\ndebug(x)')).toEqual([15, 5]);
+  });
   it('after a match ends the enclosing cursor is where it was', () => {
     expect(dbg('match:\n    pass\ndebug(n)')).toEqual([1]);
   });
