@@ -128,11 +128,11 @@ export function popcount(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** Number of members of `ordinals` (a posting list) that are also in `b`. */
-export function countIn(ordinals: Int32Array, b: PeopleBitmap): number {
+/** Number of ordinals[from .. to) (a posting list) that are also in `b`. */
+export function countIn(ordinals: Int32Array, from: number, to: number, b: PeopleBitmap): number {
   let c = 0;
   const w = b.words;
-  for (let i = 0; i < ordinals.length; i++) {
+  for (let i = from; i < to; i++) {
     const o = ordinals[i];
     if ((w[o >>> 5] & (1 << (o & 31))) !== 0) c++;
   }

@@ -22,16 +22,26 @@ export class ValueIndex {
   readonly people: number;
   /** Distinct values, in no particular order. */
   readonly keys: IndexKey[];
-  /** postings[i]: increasing person ordinals having keys[i]. */
-  readonly postings: Int32Array[];
+  /**
+   * Postings of all values in one array (no object per value, so a column with a distinct value per
+   * row stays compact): value k's people are members[offsets[k] .. offsets[k+1]), increasing.
+   */
+  readonly offsets: Int32Array;
+  readonly members: Int32Array;
   private slotOf: Map<IndexKey, number> | null = null;
   private anyBits: PeopleBitmap | null = null;
 
-  constructor(type: ColumnType, people: number, keys: IndexKey[], postings: Int32Array[]) {
+  constructor(type: ColumnType, people: number, keys: IndexKey[], offsets: Int32Array, members: Int32Array) {
     this.type = type;
     this.people = people;
     this.keys = keys;
-    this.postings = postings;
+    this.offsets = offsets;
+    this.members = members;
+  }
+
+  /** The people of value slot k (a view, not a copy). */
+  postingAt(k: number): Int32Array {
+    return this.members.subarray(this.offsets[k], this.offsets[k + 1]);
   }
 
   /** Posting list of one value (empty when absent). Numbers and text never collide: 1 !== '1'. */
@@ -41,14 +51,15 @@ export class ValueIndex {
       for (let i = 0; i < this.keys.length; i++) this.slotOf.set(this.keys[i], i);
     }
     const s = this.slotOf.get(key);
-    return s === undefined ? EMPTY : this.postings[s];
+    return s === undefined ? EMPTY : this.postingAt(s);
   }
 
   /** People having any value in this column. */
   any(): PeopleBitmap {
     if (this.anyBits === null) {
       const b = new PeopleBitmap(this.people);
-      for (const p of this.postings) for (let i = 0; i < p.length; i++) b.set(p[i]);
+      const m = this.members;
+      for (let i = 0; i < m.length; i++) b.set(m[i]);
       this.anyBits = b;
     }
     return this.anyBits;
@@ -57,10 +68,10 @@ export class ValueIndex {
   /** Union of the postings of every value that passes `keep`. */
   union(keep: (key: IndexKey) => boolean): PeopleBitmap {
     const b = new PeopleBitmap(this.people);
+    const m = this.members, off = this.offsets;
     for (let k = 0; k < this.keys.length; k++) {
       if (!keep(this.keys[k])) continue;
-      const p = this.postings[k];
-      for (let i = 0; i < p.length; i++) b.set(p[i]);
+      for (let i = off[k]; i < off[k + 1]; i++) b.set(m[i]);
     }
     return b;
   }
@@ -107,8 +118,9 @@ export function buildValueIndex(type: ColumnType, vec: ColumnVector, people: Per
 
   const slots = keys.length;
   const last = new Int32Array(slots).fill(-1);
-  const counts = new Int32Array(slots);
-  const visit = (fill: Int32Array[] | null, fillPos: Int32Array | null): void => {
+  const offsets = new Int32Array(slots + 1);
+  // Pass 1 counts each value's people (offsets[s + 1]); pass 2 fills them in person order.
+  const visit = (members: Int32Array | null, pos: Int32Array | null): void => {
     last.fill(-1);
     for (let p = 0; p < n; p++) {
       const a = elemOffsets === null ? people.start[p] : elemOffsets[people.start[p]];
@@ -117,14 +129,14 @@ export function buildValueIndex(type: ColumnType, vec: ColumnVector, people: Per
         const s = elemSlot[e];
         if (s < 0 || last[s] === p) continue;
         last[s] = p;
-        if (fill === null) counts[s]++;
-        else fill[s][fillPos![s]++] = p;
+        if (members === null) offsets[s + 1]++;
+        else members[pos![s]++] = p;
       }
     }
   };
   visit(null, null);
-  const postings: Int32Array[] = new Array(slots);
-  for (let s = 0; s < slots; s++) postings[s] = new Int32Array(counts[s]);
-  visit(postings, new Int32Array(slots));
-  return new ValueIndex(type, n, keys, postings);
+  for (let s = 0; s < slots; s++) offsets[s + 1] += offsets[s];
+  const members = new Int32Array(offsets[slots]);
+  visit(members, offsets.slice(0, slots));
+  return new ValueIndex(type, n, keys, offsets, members);
 }

@@ -143,8 +143,8 @@ export function columnPartial(index: ValueIndex, q: ColumnQuery, segments: (Peop
     for (let k = 0; k < index.keys.length; k++) {
       const key = index.keys[k];
       if (!keep(key)) continue;
-      const p = index.postings[k];
-      const c = segments.map((seg) => (seg === null ? p.length : countIn(p, seg)));
+      const from = index.offsets[k], to = index.offsets[k + 1];
+      const c = segments.map((seg) => (seg === null ? to - from : countIn(index.members, from, to, seg)));
       if (c.some((x) => x > 0)) rows.push({ g: key, c });
     }
     return { root, rows };
@@ -167,9 +167,9 @@ export function columnPartial(index: ValueIndex, q: ColumnQuery, segments: (Peop
       gid++;
       let n = 0;
       for (const k of slots) {
-        const p = index.postings[k];
-        for (let i = 0; i < p.length; i++) {
-          const o = p[i];
+        const m = index.members;
+        for (let i = index.offsets[k], end = index.offsets[k + 1]; i < end; i++) {
+          const o = m[i];
           if (mark[o] === gid || (seg !== null && !seg.has(o))) continue;
           mark[o] = gid;
           n++;

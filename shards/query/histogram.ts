@@ -100,7 +100,7 @@ export function histogramPartial(
   };
   const groups: HistogramGroup[] = [];
   if (each === null) groups.push(groupOver(null, null));
-  else for (let k = 0; k < each.keys.length; k++) groups.push(groupOver(each.keys[k], each.postings[k]));
+  else for (let k = 0; k < each.keys.length; k++) groups.push(groupOver(each.keys[k], each.postingAt(k)));
   const root = counted.map((m) => {
     let x = 0;
     for (let i = 0; i < m.length; i++) x += m[i];
