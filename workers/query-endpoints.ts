@@ -437,13 +437,20 @@ function sectionErrors<T>(s: Section, f: () => T): T {
 }
 
 /** The scheduled refresher: recompute every segment whose `refresh=` interval has elapsed. */
-export async function refreshDueSegments(backend: QueryBackend, due: DueSegments[], now: number): Promise<void> {
+export async function refreshDueSegments(backend: QueryBackend, due: DueSegments[], now: number): Promise<string[]> {
+  // One table failing (dropped, a script that no longer compiles) must not stop the others.
+  const failures: string[] = [];
   for (const d of due) {
-    const [schema, defs] = await tableAndDefs(backend, d.table);
-    const sections = defs.filter((x) => d.names.includes(x.name));
-    if (sections.length === 0) continue;
-    await run(backend, schema, [{ kind: 'segments', sections, force: true }], now, DEFAULT_SESSION_MS, defs);
-    await backend.putSegmentDefs(d.table, sections, now);
+    try {
+      const [schema, defs] = await tableAndDefs(backend, d.table);
+      const sections = defs.filter((x) => d.names.includes(x.name));
+      if (sections.length === 0) continue;
+      await run(backend, schema, [{ kind: 'segments', sections, force: true }], now, DEFAULT_SESSION_MS, defs);
+      await backend.putSegmentDefs(d.table, sections, now);
+    } catch (e) {
+      failures.push(`${d.table}: ${e instanceof DbError ? e.body.detail : String(e)}`);
+    }
   }
+  return failures;
 }
 

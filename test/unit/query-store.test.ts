@@ -60,10 +60,18 @@ describe('refreshDueSegments', () => {
       segmentDefs: async () => [def('a', 60_000), def('b', null)],
       putSegmentDefs: async (table, defs, now) => void puts.push({ table, names: defs.map((d) => d.name), now }),
     };
-    await refreshDueSegments(backend, [{ table: 't', names: ['a'] }], 99);
+    expect(await refreshDueSegments(backend, [{ table: 't', names: ['a'] }], 99)).toEqual([]);
     expect(calls.map((c) => c.p).sort()).toEqual([0, 1, 2]);
     expect(calls[0].req.steps).toEqual([{ kind: 'segments', sections: [def('a', 60_000)], force: true }]);
     expect(puts).toEqual([{ table: 't', names: ['a'], now: 99 }]);
+    // a table that fails is reported and the others still refresh
+    const failing: QueryBackend = { ...backend, schema: async (table) => {
+      if (table === 'gone') throw new DbError('config', 'unknown_table', "table 'gone' does not exist");
+      return { name: table, columns: [], zOrder: [] };
+    } };
+    calls.length = 0;
+    expect(await refreshDueSegments(failing, [{ table: 'gone', names: ['a'] }, { table: 't', names: ['a'] }], 100)).toEqual(["gone: table 'gone' does not exist"]);
+    expect(calls.length).toBe(3);
   });
 });
 

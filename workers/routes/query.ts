@@ -30,7 +30,9 @@ export function clusterBackend(cluster: Cluster): QueryBackend {
 export async function refreshSegments(env: Env, now: number): Promise<void> {
   const cluster = new Cluster(env);
   const due = (await cluster.sentinel().dueSegments(now)) as DueSegments[];
-  if (due.length > 0) await refreshDueSegments(clusterBackend(cluster), due, now);
+  if (due.length === 0) return;
+  const failures = await refreshDueSegments(clusterBackend(cluster), due, now);
+  for (const f of failures) console.error(`segment refresh failed for ${f}`);
 }
 
 const body = (c: RouteContext): Promise<string> => c.req.text();
