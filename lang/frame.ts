@@ -74,6 +74,8 @@ export class Frame {
   ctx: RunContext | null = null;
   result: ResultTree | null = null;
   segment = 0;
+  /** Increments on every run(): lets tally call sites recognise "same person, same run". */
+  runSeq = 0;
 
   readonly columns: readonly ColumnDef[];
   readonly textConsts: readonly { slot: number; text: string }[];
@@ -95,6 +97,7 @@ export class Frame {
   /** Points the frame at one person and resets per-person state. */
   enter(p: PersonSlice, ctx: RunContext): void {
     if (p.block !== this.block) this.bind(p.block);
+    this.runSeq++;
     this.start = p.start;
     this.end = p.end;
     this.row = p.start;

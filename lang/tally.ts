@@ -32,6 +32,9 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
   const values = new Array<Value>(n).fill(NaN);
   const distinct = new Array<string | number>(n).fill(0);
   const aggFns = res.aggs.map((spec, i) => aggFn(cx, res, spec, i, values, distinct));
+  // With only distinct `count person` aggregators, tallying the same path again for the same
+  // person changes nothing, so a call site can skip a repeat of its previous key path.
+  const personOnly = res.aggs.every((a) => a.kind === 'count' && a.source.type === 'person' && !a.all);
 
   return (args) => {
     if (res.mode === 'segment') {
@@ -47,11 +50,18 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
     const computeAggs = combine(aggFns);
     if (k === 1) {
       const k0 = keyFns[0]!;
+      let lastRun = -1;
+      let lastKey: Value = null;
       return (f) => {
         const tree = f.result;
         if (tree === null) return null;
         const v = k0(f);
         if (v === null) return null;
+        if (personOnly) {
+          if (lastRun === f.runSeq && lastKey === v && typeof v !== 'object') return null;
+          lastRun = f.runSeq;
+          lastKey = v;
+        }
         computeAggs(f);
         if (v instanceof Set) {
           for (const el of v) {
@@ -85,6 +95,20 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         }
       }
     };
+    const last = new Array<Value>(k).fill(null);
+    let lastRun = -1;
+    let lastDepth = 0;
+    /** True when this call repeats the site's previous key path for the same person and run. */
+    const repeat = (f: Frame, depth: number, sets: boolean): boolean => {
+      let same = !sets && lastRun === f.runSeq && lastDepth === depth;
+      for (let d = 0; d < depth; d++) {
+        if (last[d] !== raw[d]) same = false;
+        last[d] = raw[d]!;
+      }
+      lastRun = f.runSeq;
+      lastDepth = depth;
+      return same;
+    };
     return (f) => {
       const tree = f.result;
       if (tree === null) return null;
@@ -98,6 +122,7 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         keys[depth] = v as Key;
       }
       if (depth === 0) return null;
+      if (personOnly && repeat(f, depth, sets)) return null;
       computeAggs(f);
       if (sets) expand(f, tree, 0, depth);
       else tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);

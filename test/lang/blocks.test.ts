@@ -24,6 +24,16 @@ describe('one program, many blocks', () => {
     expect(render(result.toPartial())).toEqual({ _: [{ g: 'home', c: [3, 9] }] });
   });
 
+  it('repeated key paths of one person count once per run (count person only)', () => {
+    const p = compile("match:\n    tally('x')\n    tally('x', 'y')\n    tally('x', 'y')", schema, { mode: 'event' });
+    const result = p.newResult();
+    const ctx = { result, now: 0, sessionTime: 1, budget: { remaining: 1000 } };
+    p.run(a.slices[0]!, ctx);
+    p.run(b.slices[0]!, ctx);
+    p.run(a.slices[0]!, ctx);
+    expect(render(result.toPartial())).toEqual({ _: [{ g: 'x', c: [3], _: [{ g: 'y', c: [3] }] }] });
+  });
+
   it('a column missing from a block reads as None (sets: empty)', () => {
     const bare: RowBlock = { ...b.block, columns: new Map() };
     const p = compile('debug(page)\ndebug(price)\ndebug(tags)\ndebug(page == None)', schema, { mode: 'event' });
