@@ -47,6 +47,8 @@ export interface StartOptions {
   persistDir?: string;
   /** Extra `--var KEY:VALUE` bindings. */
   vars?: Record<string, string>;
+  /** Extra `wrangler dev` flags, e.g. `--test-scheduled` (exposes GET /__scheduled). */
+  args?: string[];
 }
 
 const live = new Set<ChildProcess>();
@@ -145,6 +147,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
       '--log-level', 'warn',
     ];
     for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`);
+    args.push(...(opts.args ?? []));
     // process.execPath is the Node 22 that runs vitest; detached gives wrangler its own process group.
     const proc = spawn(process.execPath, args, { cwd: ROOT, env: wranglerEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
