@@ -17,6 +17,21 @@ export interface Env {
 
 let cached: ClusterState | null = null;
 
+/**
+ * Durable Object ids by name, per isolate: `idFromName` hashes the name every time, and ids (unlike
+ * stubs) are plain values that may outlive a request. Keyed per namespace object.
+ */
+type Namespace = DurableObjectNamespace<PartitionShard> | DurableObjectNamespace<Sentinel>;
+const ids = new WeakMap<Namespace, Map<string, DurableObjectId>>();
+
+function idOf(ns: Namespace, name: string): DurableObjectId {
+  let byName = ids.get(ns);
+  if (byName === undefined) ids.set(ns, (byName = new Map()));
+  let id = byName.get(name);
+  if (id === undefined) byName.set(name, (id = ns.idFromName(name)));
+  return id;
+}
+
 export class Cluster {
   readonly env: Env;
   private current: ClusterState | null = null;
@@ -26,11 +41,11 @@ export class Cluster {
   }
 
   sentinel(): DurableObjectStub<Sentinel> {
-    return this.env.SENTINEL.get(this.env.SENTINEL.idFromName(SENTINEL_NAME));
+    return this.env.SENTINEL.get(idOf(this.env.SENTINEL, SENTINEL_NAME));
   }
 
   shard(partition: number): DurableObjectStub<PartitionShard> {
-    return this.env.PARTITIONS.get(this.env.PARTITIONS.idFromName('p' + partition));
+    return this.env.PARTITIONS.get(idOf(this.env.PARTITIONS, 'p' + partition));
   }
 
   /** The current config; fetched at most once per request. */
