@@ -30,6 +30,7 @@ describe('parseStamp', () => {
     expect(parseStamp(undefined)).toBe('missing stamp');
     expect(typeof parseStamp({})).toBe('string');
     expect(typeof parseStamp(Number.NaN)).toBe('string');
+    expect(parseStamp(1e20)).toMatch(/outside the representable date range/);
     expect(parseStamp('2016-02-29T00:00:00Z')).toBe(Date.UTC(2016, 1, 29));
     expect(typeof parseStamp('2017-02-29T00:00:00Z')).toBe('string');
   });

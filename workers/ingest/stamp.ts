@@ -5,6 +5,8 @@
  */
 
 export const SECONDS_LIMIT = 4102444800;
+/** ECMAScript Date range: ±100,000,000 days from the epoch. */
+const MAX_MS = 8.64e15;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 const NUMERIC = /^-?\d+(?:\.\d+)?$/;
@@ -12,8 +14,9 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function fromNumber(n: number): number | string {
   if (!Number.isFinite(n)) return 'stamp must be a finite number';
-  const ms = Math.abs(n) < SECONDS_LIMIT ? n * 1000 : n;
-  return Math.round(ms);
+  const ms = Math.round(Math.abs(n) < SECONDS_LIMIT ? n * 1000 : n);
+  if (Math.abs(ms) > MAX_MS) return `stamp ${n} is outside the representable date range`;
+  return ms;
 }
 
 function isLeap(y: number): boolean {
