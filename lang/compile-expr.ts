@@ -511,11 +511,11 @@ export class ExprCompiler {
       case 'last_event':
         return (f) => (f.end > f.start ? f.stamp[f.end - 1]! : null);
       case 'first_match':
-        return (f) => (f.matchDepth > 0 ? f.stamp[f.matchRows[0]!]! : null);
+        return (f) => matchStamp(f, 0);
       case 'session_count':
         return (f) => f.sessionCount;
       default: // prev_match, last_match: the enclosing match one level out
-        return (f) => (f.matchDepth > 0 ? f.stamp[f.matchRows[Math.max(f.matchDepth - 2, 0)]!]! : null);
+        return (f) => matchStamp(f, f.matchDepth - 2);
     }
   }
 
@@ -665,6 +665,16 @@ const EMPTY_ARGS: Value[] = [];
 
 function isEntry(x: unknown): x is { key: Expr; value: Expr } {
   return typeof x === 'object' && x !== null && 'key' in x && 'value' in x;
+}
+
+/**
+ * Stamp of the row matched by the active match at `depth` (clamped to the outermost); None when no
+ * match is active or that match has not matched a row yet (e.g. inside its own where).
+ */
+function matchStamp(f: Frame, depth: number): Value {
+  if (f.matchDepth === 0) return null;
+  const r = f.matchRows[depth < 0 ? 0 : depth]!;
+  return r >= 0 ? f.stamp[r]! : null;
 }
 
 /** A deep copy, so later mutation of a container does not change what debug() logged. */

@@ -334,6 +334,7 @@ class StmtCompiler {
       let hits = 0;
       let out = NORMAL;
       let r = saved;
+      rows[depth] = -1;
       try {
         for (; r !== stop && hits < limit; r += step) {
           if (codes !== null) {

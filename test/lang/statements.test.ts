@@ -158,6 +158,18 @@ describe('iterators and events', () => {
     // T0 + 1 min = 2020-09-13T12:27:20Z
     expect(dbg(s)).toEqual([true, false, true, true]);
   });
+  it('last_match in a nested where is the outer matched row; first_match before any hit is None', () => {
+    const s = lines(
+      "match where page == 'cart':",
+      '    match 1 where n > 3 and iter_within(2 minutes, last_match):',
+      '        debug(n)',
+      '    break',
+      'match where first_match == None:',
+      '    debug(n)',
+      '    break',
+    );
+    expect(dbg(s)).toEqual([4, 1]);
+  });
   it('time names', () => {
     const s = lines(
       'debug(first_event == ' + T0 + ')',
