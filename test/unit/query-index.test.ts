@@ -136,3 +136,27 @@ describe('columnPartial', () => {
     expect(bucketOf(-1, 50)).toBe(-50);
   });
 });
+
+describe('IndexCache', () => {
+  it('reuses an index for the same version, rebuilds for a new one, and stays within its byte budget', async () => {
+    const { IndexCache, INDEX_BUDGET_BYTES } = await import('../../shards/index/cache.ts');
+    const n = 200_000;
+    const ranges = { start: Int32Array.from({ length: n }, (_, i) => i), end: Int32Array.from({ length: n }, (_, i) => i + 1) };
+    let loads = 0;
+    const load = () => {
+      loads++;
+      return { vec: { kind: 'num' as const, values: Float64Array.from({ length: n }, (_, i) => i) }, people: ranges };
+    };
+    const c = new IndexCache();
+    const a = c.get('t', 'x', 'int', 'v1', load);
+    expect(c.get('t', 'x', 'int', 'v1', load)).toBe(a);
+    expect(loads).toBe(1);
+    expect(c.get('t', 'x', 'int', 'v2', load)).not.toBe(a);
+    expect(loads).toBe(2);
+    // each index is ~4.8 MB (200k distinct values): seven of them overflow the 24 MB budget
+    for (let i = 0; i < 7; i++) new IndexCache().get('t', 'x', 'int', 'v1', load);
+    expect(IndexCache.usedBytes()).toBeLessThanOrEqual(INDEX_BUDGET_BYTES);
+    c.dropTable('t');
+    expect(c.get('t', 'x', 'int', 'v2', load)).not.toBe(a);
+  }, 60_000);
+});
