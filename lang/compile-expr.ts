@@ -165,6 +165,24 @@ export class ExprCompiler {
     };
   }
 
+  /** Whether a column (or row built-in) is None on the current row, without materialising it. */
+  isNone(name: string): Cond {
+    switch (name) {
+      case 'person': case 'people': case 'stamp': case 'event_time': case 'session':
+        return () => false;
+      case 'action':
+        return (f) => f.actionCodes[f.row]! < 0;
+    }
+    const i = this.colSlots.get(name)!;
+    const def = this.colDefs[i]!;
+    if (def.isSet) return (f) => f.offs[i]![f.row + 1]! === f.offs[i]![f.row]!;
+    if (def.type === 'text') return (f) => f.codes[i]![f.row]! < 0;
+    return (f) => {
+      const v = f.nums[i]![f.row]!;
+      return v !== v;
+    };
+  }
+
   private isVar(e: Expr): boolean {
     return e.k === 'name' && this.res.vars.has(e.name);
   }

@@ -11,16 +11,15 @@ import { gt, lt, type Key, type PySet, type Value } from './runtime/values.ts';
 
 type AggExpr = Extract<Expr, { k: 'agg' }>;
 
-function isNone(v: Value): boolean {
-  return v === null || (v instanceof Set && v.size === 0);
-}
-
 export function compileInlineAgg(cx: ExprCompiler, e: AggExpr): Ev {
   const col = cx.column(e.column);
   const withCol = e.with ? cx.column(e.with) : col;
   const where = e.where ? cx.cond(e.where) : null;
   const read = col.read;
+  const none = cx.isNone(e.column);
   const same = withCol.same;
+  // COUNT only needs to know the value is present; set columns are then never materialised.
+  const needsValue = e.fn !== 'COUNT';
 
   /** Visits every qualifying row with the cursor on it; restores the cursor afterwards. */
   const scan = (f: Frame, visit: (f: Frame, v: Value, r: number) => void): void => {
@@ -29,10 +28,9 @@ export function compileInlineAgg(cx: ExprCompiler, e: AggExpr): Ev {
     try {
       for (let r = f.start; r < f.end; r++) {
         f.row = r;
-        const v = read(f);
-        if (isNone(v)) continue;
+        if (none(f)) continue;
         if (where !== null && !where(f)) continue;
-        visit(f, v, r);
+        visit(f, needsValue ? read(f) : null, r);
       }
     } finally {
       f.row = saved;

@@ -166,6 +166,7 @@ function aggFn(cx: ExprCompiler, res: Resolution, spec: AggSpec, i: number, valu
   const withCol = spec.withColumn ? cx.column(spec.withColumn) : col;
   const same = withCol.same;
   const read = col.read;
+  const none = cx.isNone(src.name);
   const isSet = col.def?.isSet === true;
   // Sessions count as themselves: `count session` counts distinct sessions (pyql.md §9 dataset B).
   const key: (f: Frame) => number =
@@ -173,8 +174,7 @@ function aggFn(cx: ExprCompiler, res: Resolution, spec: AggSpec, i: number, valu
   switch (spec.kind) {
     case 'count':
       return (f) => {
-        const v = read(f);
-        values[i] = v === null || (isSet && (v as Set<Key>).size === 0) ? null : 1;
+        values[i] = none(f) ? null : 1;
         distinct[i] = key(f);
       };
     case 'value':
