@@ -28,20 +28,32 @@ async function json(url: string, method = 'GET', body?: string): Promise<{ statu
   }
 }
 
-/** RSS in bytes of the workerd serving `port` (Linux /proc), or null when not found. */
-function workerdRss(port: number): number | null {
+/** Pids of the workerd processes in a process group (wrangler runs a proxy and the runtime). */
+function workerdPids(group: number): string[] {
+  const out: string[] = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('workerd') || !cmd.includes(`127.0.0.1:${port}`)) continue;
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) return Number(m[1]) * 1024;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.split(') ')[1].split(' ');
+      if (Number(fields[2]) === group && stat.includes('(workerd)')) out.push(pid);
     } catch {
       // Process went away while reading.
     }
   }
-  return null;
+  return out;
+}
+
+/** Resident set size in bytes. */
+function rssOf(pid: string): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** User + system CPU seconds used so far (clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: string): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -55,8 +67,7 @@ async function main(): Promise<void> {
     base = server.url;
     console.log(base);
   }
-  const port = Number(new URL(base).port);
-  try {
+    try {
     const member = await json(`${base}/v1/cluster/is_member`);
     if (!member.body.part_of_cluster) {
       const init = await json(`${base}/v1/cluster/init?partitions=${partitions}`, 'PUT');
@@ -74,7 +85,10 @@ async function main(): Promise<void> {
     const bytes = bodies.reduce((s, b) => s + b.length, 0);
     console.log(`${bodies.length} batches, ${fmt(bytes / 1e6, 1)} MB of JSON`);
 
-    const rssBefore = server ? workerdRss(port) : null;
+    const pids = server?.processGroup ? workerdPids(server.processGroup) : [];
+    const sum = (f: (pid: string) => number): number | null => (pids.length === 0 ? null : pids.reduce((s, p) => s + f(p), 0));
+    const rssBefore = sum(rssOf);
+    const cpuBefore = sum(cpuSecondsOf);
     let next = 0, inserted = 0, done = 0;
     const started = performance.now();
     let lastReport = started;
@@ -94,9 +108,14 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = sum(cpuSecondsOf);
+    const cpu = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
 
     console.log(`\ninsert: ${fmt(inserted)} events in ${fmt(seconds, 2)} s = ${fmt(inserted / seconds)} events/s ` +
       `(batches of ${batchSize}, ${concurrency} in flight, ${member.body.part_of_cluster ? 'existing' : partitions}-partition cluster)`);
+    if (cpu !== null) {
+      console.log(`workerd CPU (${pids.length} processes): ${fmt(cpu, 1)} s in ${fmt(seconds, 1)} s wall (${fmt((cpu / seconds) * 100)}% of one core) = ${fmt((cpu / inserted) * 1e6, 1)} µs/event`);
+    }
 
     const stats = await json(`${base}/v1/admin/stats`);
     if (stats.status !== 200) {
@@ -107,7 +126,7 @@ async function main(): Promise<void> {
     const rows = t.rows ?? inserted;
     console.log(`storage: ${fmt(rows)} rows in ${stats.body.partitions} partitions; SQLite ${fmt(t.sqliteBytes / 1e6, 1)} MB = ${fmt(t.sqliteBytes / inserted, 1)} bytes/event`);
     console.log(`memory (store estimate): ${fmt(t.residentBytes / 1e6, 1)} MB = ${fmt(t.residentBytes / inserted, 1)} bytes/event`);
-    const rssAfter = server ? workerdRss(port) : null;
+    const rssAfter = sum(rssOf);
     if (rssBefore !== null && rssAfter !== null) {
       console.log(`memory (workerd RSS): ${fmt(rssBefore / 1e6)} MB before, ${fmt(rssAfter / 1e6)} MB after = ${fmt((rssAfter - rssBefore) / inserted, 1)} bytes/event growth`);
     }

@@ -29,6 +29,8 @@ export interface Server {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   readonly url: string;
   readonly persistDir: string;
+  /** Process group of the running wrangler (and its workerd children), or null while stopped. */
+  readonly processGroup: number | null;
   /** Everything wrangler printed so far (for diagnosing failures). */
   log(): string;
   stop(): Promise<void>;
@@ -198,6 +200,9 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
   return {
     url,
     persistDir,
+    get processGroup() {
+      return (child as ChildProcess | null)?.pid ?? null;
+    },
     log: () => output,
     async stop() {
       await halt();
