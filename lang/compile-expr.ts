@@ -188,7 +188,7 @@ export class ExprCompiler {
   }
 
   /** The user set column an expression names, if it is one. */
-  private setColumn(e: Expr): number | null {
+  setColumn(e: Expr): number | null {
     if (e.k !== 'name' || this.isVar(e)) return null;
     const i = this.colSlots.get(e.name);
     return i !== undefined && this.colDefs[i]!.isSet ? i : null;
@@ -208,6 +208,14 @@ export class ExprCompiler {
     if (i === undefined) return null;
     const d = this.colDefs[i]!;
     return !d.isSet && (d.type === 'int' || d.type === 'double') ? i : null;
+  }
+
+  /** Element k of set column slot i's values (text from the dictionary, bools as booleans). */
+  setElement(i: number): (f: Frame, k: number) => Key {
+    const def = this.colDefs[i]!;
+    if (def.type === 'text') return (f, k) => f.dicts[i]![f.codes[i]![k]!]!;
+    if (def.type === 'bool') return (f, k) => f.nums[i]![k] !== 0;
+    return (f, k) => f.nums[i]![k]!;
   }
 
   /** `v in S` for set column slot i at the current row, without materialising S. */

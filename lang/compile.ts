@@ -272,6 +272,22 @@ class StmtCompiler {
       f.slots[v1] = x[0]!;
       f.slots[v2] = x[1]!;
     };
+    const setSlot = v2 < 0 ? this.cx.setColumn(s.iter) : null;
+    if (setSlot !== null) {
+      // `for v in set_column`: walk the row's elements in place instead of building a set.
+      const element = this.cx.setElement(setSlot);
+      return (f) => {
+        f.line = L;
+        const o = f.offs[setSlot]!;
+        const row = f.row;
+        for (let k = o[row]!; k < o[row + 1]!; k++) {
+          f.slots[v1] = element(f, k);
+          const r = step(f);
+          if (r >= 0) return r;
+        }
+        return NORMAL;
+      };
+    }
     return (f) => {
       f.line = L;
       const it = iter(f);
