@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { TableSchema } from '../../lang/schema.ts';
 import { BatchBuilder } from '../../workers/ingest/batch-builder.ts';
 import { columnLookup, parseEvent, UnparsableLine, type UnknownAttributes, type ValidEvent } from '../../workers/ingest/event.ts';
@@ -155,5 +156,28 @@ describe('event hash', () => {
     expect(h({ ok: true })).not.toBe(h({ ok: false }));
     expect(h({ _: [{ a: 1 }, { a: 2 }] })).not.toBe(h({ _: [{ a: 2 }, { a: 1 }] }));
     expect(valid({ ...base, person: 5 }).hash).not.toBe(valid({ ...base, person: '5' }).hash);
+  });
+});
+
+describe('fold ∘ expand (property)', () => {
+  const attrs = fc.record({
+    a: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+    b: fc.option(fc.constantFrom('x', 'y'), { nil: undefined }),
+    tags: fc.option(fc.subarray(['p', 'q', 'r'], { minLength: 1 }), { nil: undefined }),
+  }, { requiredKeys: [] });
+  const tree: fc.Arbitrary<Record<string, unknown>> = fc.letrec((tie) => ({
+    node: fc.tuple(attrs, fc.option(fc.array(tie('node'), { minLength: 1, maxLength: 3 }), { nil: undefined, depthSize: 'small' }))
+      .map(([o, kids]) => (kids === undefined ? { ...o } : { ...o, _: kids })),
+  })).node as fc.Arbitrary<Record<string, unknown>>;
+
+  it('folding the rows of any complex event expands back to exactly those rows', () => {
+    let multiRow = 0;
+    fc.assert(fc.property(tree, (t) => {
+      const clean = JSON.parse(JSON.stringify(t)) as Record<string, unknown>;
+      const rows = rowsOf(valid({ ...base, _: clean }));
+      if (rows.length > 2) multiRow++;
+      expect(expandFolded(foldRows(rows, names))).toEqual(rows);
+    }), { numRuns: 300 });
+    expect(multiRow).toBeGreaterThan(30);
   });
 });
