@@ -148,14 +148,14 @@ export class Sentinel extends DurableObject {
     const defErr = definitionProblem(columns, zOrder);
     if (defErr !== null) return err('bad_column', defErr);
     if (this.readTable(name) !== null) return err('table_exists', `table '${name}' already exists`);
-    let schema: TableSchema | null = null;
-    this.ctx.storage.transactionSync(() => {
+    const schema = this.ctx.storage.transactionSync((): TableSchema => {
       const defs: ColumnDef[] = columns.map((c) => ({ name: c.name, type: c.type, isSet: c.isSet, id: this.nextColumnId() }));
-      schema = { name, columns: defs, zOrder: [...zOrder] };
-      this.writeTable(schema, Date.now());
+      const created: TableSchema = { name, columns: defs, zOrder: [...zOrder] };
+      this.writeTable(created, Date.now());
       this.bump();
+      return created;
     });
-    return ok(schema as unknown as TableSchema);
+    return ok(schema);
   }
 
   async addColumn(table: string, spec: ColumnSpec): Promise<Outcome<TableSchema>> {
