@@ -94,6 +94,12 @@ describe('event query', () => {
     const bad = await text(`/v1/query/${T}/event?str_act=purchase&int_n=two`, script);
     expect(bad.status).toBe(400);
     expect(bad.body.error.detail).toMatch(/int_n/);
+    const flag = `if {{on}}:\n    match:\n        tally(action)\n`;
+    expect((await text(`/v1/query/${T}/event?bool_on=true`, flag)).body._.length).toBe(2);
+    expect((await text(`/v1/query/${T}/event?bool_on=false`, flag)).body).toEqual({ _: [] });
+    expect((await text(`/v1/query/${T}/event?bool_on=maybe`, flag)).status).toBe(400);
+    const dbl = await text(`/v1/query/${T}/event?dbl_p=99.95`, `match where product_price == {{p}}:\n    tally(product_name)\n`);
+    expect(dbl.body._.map((n: any) => n.g)).toEqual(['fly rod']);
     const missing = await text(`/v1/query/${T}/event?str_act=purchase`, script);
     expect(missing.status).toBe(400);
     expect(missing.body.error.detail).toMatch(/\{\{n\}\}/);
