@@ -5,22 +5,22 @@
  * columns are scanned in place instead of being materialised.
  */
 import type { CmpOp, Expr } from './ast.ts';
-import type { ColumnDef } from './schema.ts';
-import { ACTION_SLOT, EXIT_SIGNAL, type Frame } from './frame.ts';
+import { ACTION_SLOT, EXIT_SIGNAL, type Cond, type Ev, type Frame } from './frame.ts';
+import { ColumnTable } from './column-access.ts';
 import { TIME_NAMES, type Resolution } from './check.ts';
 import { compileError } from './indent.ts';
 import * as cur from './cursor.ts';
 import { DbError } from './errors.ts';
 import {
   add, contains, div, eq, floordiv, ge, getItem, getSlice, gt, is, le, lt, mod, mul, ne, neg, pyStr, sub, truthy,
-  type Key, type PySet, type Value,
+  type Key, type Value,
 } from './runtime/values.ts';
 import { FUNCTIONS } from './runtime/builtins.ts';
 import { callMethod } from './runtime/methods.ts';
 import { compileInlineAgg } from './inline-agg.ts';
 
-export type Ev = (f: Frame) => Value;
-export type Cond = (f: Frame) => boolean;
+export type { Ev, Cond } from './frame.ts';
+export type { ColumnAccess } from './column-access.ts';
 
 /** A user function: params are global slots; `run` is filled in after all bodies are compiled. */
 export interface UserFn {
@@ -28,13 +28,6 @@ export interface UserFn {
   run: (f: Frame) => Value;
 }
 
-/** Anything that reads one row of a column: values, None-ness and raw equality between two rows. */
-export interface ColumnAccess {
-  read: Ev;
-  /** Raw equality of two rows (both None counts as equal). */
-  same: (f: Frame, a: number, b: number) => boolean;
-  def: ColumnDef | null;
-}
 
 const MAX_CALL_DEPTH = 64;
 
@@ -42,9 +35,7 @@ const MAX_CALL_DEPTH = 64;
 const KEEPS_ARGS = new Set(['list', 'set', 'dict']);
 
 export class ExprCompiler {
-  readonly colSlots = new Map<string, number>();
-  readonly colDefs: ColumnDef[] = [];
-  readonly textConsts: { slot: number; text: string }[] = [];
+  readonly cols: ColumnTable;
   readonly userFns = new Map<string, UserFn>();
   /** Set by the statement compiler: compiles tally(...) calls (needs the aggregators). */
   tally: ((args: Expr[], at: Expr) => Ev) | null = null;
@@ -53,10 +44,7 @@ export class ExprCompiler {
 
   constructor(res: Resolution) {
     this.res = res;
-    for (const [name, def] of res.columns) {
-      this.colSlots.set(name, this.colDefs.length);
-      this.colDefs.push(def);
-    }
+    this.cols = new ColumnTable(res.columns);
     for (const [name, d] of res.defs) {
       this.userFns.set(name, { params: d.params.map((p) => res.vars.get(p)!), run: () => null });
     }
@@ -66,123 +54,6 @@ export class ExprCompiler {
     throw compileError(code, `line ${at.line}: ${detail}`, at.line, at.col, this.res.source);
   }
 
-  textConst(slot: number, text: string): number {
-    const i = this.textConsts.findIndex((c) => c.slot === slot && c.text === text);
-    if (i >= 0) return i;
-    this.textConsts.push({ slot, text });
-    return this.textConsts.length - 1;
-  }
-
-  /** Access to a column or row built-in by name. */
-  column(name: string): ColumnAccess {
-    switch (name) {
-      case 'person':
-      case 'people':
-        return { read: (f) => f.person, same: () => true, def: null };
-      case 'stamp':
-      case 'event_time':
-        return { read: (f) => f.stamp[f.row]!, same: (f, a, b) => f.stamp[a] === f.stamp[b], def: null };
-      case 'session':
-        return { read: (f) => f.session[f.row - f.start]!, same: (f, a, b) => f.session[a - f.start] === f.session[b - f.start], def: null };
-      case 'action':
-        return {
-          read: (f) => {
-            const c = f.actionCodes[f.row]!;
-            return c < 0 ? null : f.actionDict[c]!;
-          },
-          same: (f, a, b) => f.actionCodes[a] === f.actionCodes[b],
-          def: null,
-        };
-    }
-    const i = this.colSlots.get(name)!;
-    const def = this.colDefs[i]!;
-    if (def.isSet) {
-      const same = (f: Frame, a: number, b: number): boolean => {
-        const o = f.offs[i]!;
-        const la = o[a + 1]! - o[a]!;
-        if (la !== o[b + 1]! - o[b]!) return false;
-        if (def.type === 'text') {
-          const c = f.codes[i]!;
-          for (let k = 0; k < la; k++) if (c[o[a]! + k] !== c[o[b]! + k]) return false;
-        } else {
-          const v = f.nums[i]!;
-          for (let k = 0; k < la; k++) if (v[o[a]! + k] !== v[o[b]! + k]) return false;
-        }
-        return true;
-      };
-      const read: Ev =
-        def.type === 'text'
-          ? (f) => {
-              const o = f.offs[i]!;
-              const c = f.codes[i]!;
-              const d = f.dicts[i]!;
-              const s: PySet = new Set();
-              for (let k = o[f.row]!; k < o[f.row + 1]!; k++) s.add(d[c[k]!]!);
-              return s;
-            }
-          : (f) => {
-              const o = f.offs[i]!;
-              const v = f.nums[i]!;
-              const s: PySet = new Set();
-              for (let k = o[f.row]!; k < o[f.row + 1]!; k++) s.add(def.type === 'bool' ? v[k] !== 0 : v[k]!);
-              return s;
-            };
-      return { read, same, def };
-    }
-    if (def.type === 'text') {
-      return {
-        read: (f) => {
-          const c = f.codes[i]![f.row]!;
-          return c < 0 ? null : f.dicts[i]![c]!;
-        },
-        same: (f, a, b) => f.codes[i]![a] === f.codes[i]![b],
-        def,
-      };
-    }
-    const same = (f: Frame, a: number, b: number): boolean => {
-      const v = f.nums[i]!;
-      const x = v[a]!;
-      const y = v[b]!;
-      return x === y || (x !== x && y !== y);
-    };
-    if (def.type === 'bool') {
-      return {
-        read: (f) => {
-          const v = f.nums[i]![f.row]!;
-          return v === v ? v !== 0 : null;
-        },
-        same,
-        def,
-      };
-    }
-    return {
-      read: (f) => {
-        const v = f.nums[i]![f.row]!;
-        return v === v ? v : null;
-      },
-      same,
-      def,
-    };
-  }
-
-  /** Whether a column (or row built-in) is None on the current row, without materialising it. */
-  isNone(name: string): Cond {
-    switch (name) {
-      case 'person': case 'people': case 'stamp': case 'event_time': case 'session':
-        return () => false;
-      case 'action':
-        return (f) => f.actionCodes[f.row]! < 0;
-    }
-    const i = this.colSlots.get(name)!;
-    const def = this.colDefs[i]!;
-    if (def.isSet) return (f) => f.offs[i]![f.row + 1]! === f.offs[i]![f.row]!;
-    if (def.type === 'text') return (f) => f.codes[i]![f.row]! < 0;
-    return (f) => {
-      const v = f.nums[i]![f.row]!;
-      return v !== v;
-    };
-  }
-
   private isVar(e: Expr): boolean {
     return e.k === 'name' && this.res.vars.has(e.name);
   }
@@ -190,72 +61,24 @@ export class ExprCompiler {
   /** The user set column an expression names, if it is one. */
   setColumn(e: Expr): number | null {
     if (e.k !== 'name' || this.isVar(e)) return null;
-    const i = this.colSlots.get(e.name);
-    return i !== undefined && this.colDefs[i]!.isSet ? i : null;
+    const i = this.cols.slots.get(e.name);
+    return i !== undefined && this.cols.defs[i]!.isSet ? i : null;
   }
 
   /** Slot of a plain (non-set) text column or the action built-in, for code comparisons. */
   private textColumn(e: Expr): number | null {
     if (e.k !== 'name' || this.isVar(e)) return null;
     if (e.name === 'action') return ACTION_SLOT;
-    const i = this.colSlots.get(e.name);
-    return i !== undefined && !this.colDefs[i]!.isSet && this.colDefs[i]!.type === 'text' ? i : null;
+    const i = this.cols.slots.get(e.name);
+    return i !== undefined && !this.cols.defs[i]!.isSet && this.cols.defs[i]!.type === 'text' ? i : null;
   }
 
   private numColumn(e: Expr): number | null {
     if (e.k !== 'name' || this.isVar(e)) return null;
-    const i = this.colSlots.get(e.name);
+    const i = this.cols.slots.get(e.name);
     if (i === undefined) return null;
-    const d = this.colDefs[i]!;
+    const d = this.cols.defs[i]!;
     return !d.isSet && (d.type === 'int' || d.type === 'double') ? i : null;
-  }
-
-  /** Element k of set column slot i's values (text from the dictionary, bools as booleans). */
-  setElement(i: number): (f: Frame, k: number) => Key {
-    const def = this.colDefs[i]!;
-    if (def.type === 'text') return (f, k) => f.dicts[i]![f.codes[i]![k]!]!;
-    if (def.type === 'bool') return (f, k) => f.nums[i]![k] !== 0;
-    return (f, k) => f.nums[i]![k]!;
-  }
-
-  /** `v in S` for set column slot i at the current row, without materialising S. */
-  private setHas(i: number, v: Ev): Cond {
-    const def = this.colDefs[i]!;
-    if (def.type === 'text') {
-      return (f) => {
-        const x = v(f);
-        if (typeof x !== 'string') return false;
-        const o = f.offs[i]!;
-        const c = f.codes[i]!;
-        const d = f.dicts[i]!;
-        for (let k = o[f.row]!; k < o[f.row + 1]!; k++) if (d[c[k]!] === x) return true;
-        return false;
-      };
-    }
-    const bool = def.type === 'bool';
-    return (f) => {
-      const x = v(f);
-      const n = typeof x === 'number' ? x : typeof x === 'boolean' ? (x ? 1 : 0) : null;
-      if (n === null || (bool && typeof x === 'number')) return false;
-      const o = f.offs[i]!;
-      const vals = f.nums[i]!;
-      for (let k = o[f.row]!; k < o[f.row + 1]!; k++) if (vals[k] === n) return true;
-      return false;
-    };
-  }
-
-  /** `S in container`: any element of set column i is in the container. */
-  private setAnyIn(i: number, container: Ev): Cond {
-    const def = this.colDefs[i]!;
-    return (f) => {
-      const cont = container(f);
-      const o = f.offs[i]!;
-      for (let k = o[f.row]!; k < o[f.row + 1]!; k++) {
-        const el: Key = def.type === 'text' ? f.dicts[i]![f.codes[i]![k]!]! : def.type === 'bool' ? f.nums[i]![k] !== 0 : f.nums[i]![k]!;
-        if (contains(cont, el)) return true;
-      }
-      return false;
-    };
   }
 
   /**
@@ -270,7 +93,7 @@ export class ExprCompiler {
     const [colE, litE] = r.k === 'str' ? [l, r] : l.k === 'str' ? [r, l] : [null, null];
     const slot = colE ? this.textColumn(colE) : null;
     if (slot === null || litE?.k !== 'str') return null;
-    return { slot, k: this.textConst(slot, litE.v), negate: op === '!=' || op === 'is not' };
+    return { slot, k: this.cols.textConst(slot, litE.v), negate: op === '!=' || op === 'is not' };
   }
 
   /** Compiles an expression used for its truth value. */
@@ -335,20 +158,20 @@ export class ExprCompiler {
     const ls = this.setColumn(le_);
     if (ls !== null) {
       const r = op === 'in' || op === 'not in' ? this.container(re) : this.expr(re);
-      if (eqOp || op === 'is') return this.setHas(ls, r);
+      if (eqOp || op === 'is') return this.cols.setHas(ls, r);
       if (neOp || op === 'is not') {
-        const h = this.setHas(ls, r);
+        const h = this.cols.setHas(ls, r);
         return (f) => !h(f);
       }
-      if (op === 'in') return this.setAnyIn(ls, r);
+      if (op === 'in') return this.cols.setAnyIn(ls, r);
       if (op === 'not in') {
-        const h = this.setAnyIn(ls, r);
+        const h = this.cols.setAnyIn(ls, r);
         return (f) => !h(f);
       }
     }
     const rs = this.setColumn(re);
     if (rs !== null && (op === 'in' || op === 'not in')) {
-      const h = this.setHas(rs, this.expr(le_));
+      const h = this.cols.setHas(rs, this.expr(le_));
       return op === 'in' ? h : (f) => !h(f);
     }
     // Text column vs string literal (==, !=, is, is not: equal for strings): integer code comparison.
@@ -518,8 +341,8 @@ export class ExprCompiler {
     const n = e.name;
     const slot = this.res.vars.get(n);
     if (slot !== undefined) return (f) => f.slots[slot]!;
-    if (n === 'event_time' || this.colSlots.has(n) || n === 'person' || n === 'people' || n === 'stamp' || n === 'action' || n === 'session') {
-      return this.column(n).read;
+    if (n === 'event_time' || this.cols.slots.has(n) || n === 'person' || n === 'people' || n === 'stamp' || n === 'action' || n === 'session') {
+      return this.cols.access(n).read;
     }
     if (TIME_NAMES.has(n)) return this.timeName(n);
     if (n === 'each_value') return (f) => f.ctx!.eachValue ?? null;

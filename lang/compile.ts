@@ -275,7 +275,7 @@ class StmtCompiler {
     const setSlot = v2 < 0 ? this.cx.setColumn(s.iter) : null;
     if (setSlot !== null) {
       // `for v in set_column`: walk the row's elements in place instead of building a set.
-      const element = this.cx.setElement(setSlot);
+      const element = this.cx.cols.setElement(setSlot);
       return (f) => {
         f.line = L;
         const o = f.offs[setSlot]!;

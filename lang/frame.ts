@@ -24,6 +24,10 @@ export interface RunContext {
   entry?: string;
 }
 
+/** A compiled expression and a compiled condition. */
+export type Ev = (f: Frame) => Value;
+export type Cond = (f: Frame) => boolean;
+
 /** Statement completion signals. */
 export const NORMAL = 0;
 export const BREAK = 1;

@@ -12,11 +12,11 @@ import { gt, lt, type Key, type PySet, type Value } from './runtime/values.ts';
 type AggExpr = Extract<Expr, { k: 'agg' }>;
 
 export function compileInlineAgg(cx: ExprCompiler, e: AggExpr): Ev {
-  const col = cx.column(e.column);
-  const withCol = e.with ? cx.column(e.with) : col;
+  const col = cx.cols.access(e.column);
+  const withCol = e.with ? cx.cols.access(e.with) : col;
   const where = e.where ? cx.cond(e.where) : null;
   const read = col.read;
-  const none = cx.isNone(e.column);
+  const none = cx.cols.isNone(e.column);
   const same = withCol.same;
   // COUNT only needs to know the value is present; set columns are then never materialised.
   const needsValue = e.fn !== 'COUNT';

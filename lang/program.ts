@@ -46,7 +46,7 @@ export class CompiledProgram implements Program {
     this.usesSession = res.usesSession;
     this.sort = res.sort;
     const cx = compiled.cx;
-    this.frame = new Frame(res.vars.size, cx.colDefs, cx.textConsts, res.usesSession);
+    this.frame = new Frame(res.vars.size, cx.cols.defs, cx.cols.textConsts, res.usesSession);
   }
 
   dump(): string {

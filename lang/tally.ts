@@ -162,11 +162,11 @@ function aggFn(cx: ExprCompiler, res: Resolution, spec: AggSpec, i: number, valu
       distinct[i] = `${typeof v}:${pyStr(v)}@${f.stamp[f.row]}`;
     };
   }
-  const col = cx.column(src.name);
-  const withCol = spec.withColumn ? cx.column(spec.withColumn) : col;
+  const col = cx.cols.access(src.name);
+  const withCol = spec.withColumn ? cx.cols.access(spec.withColumn) : col;
   const same = withCol.same;
   const read = col.read;
-  const none = cx.isNone(src.name);
+  const none = cx.cols.isNone(src.name);
   const isSet = col.def?.isSet === true;
   // Sessions count as themselves: `count session` counts distinct sessions (pyql.md §9 dataset B).
   const key: (f: Frame) => number =
@@ -184,7 +184,7 @@ function aggFn(cx: ExprCompiler, res: Resolution, spec: AggSpec, i: number, valu
         distinct[i] = key(f);
       };
     default: {
-      const slot = cx.colSlots.get(src.name);
+      const slot = cx.cols.slots.get(src.name);
       if (slot !== undefined && !isSet && col.def!.type !== 'text') {
         // Numeric column: the raw float, NaN for None.
         return (f) => {
