@@ -81,28 +81,53 @@ export class Fnv64Stream {
 
   /** The UTF-8 bytes of `s` (lone surrogates as U+FFFD, like TextEncoder). */
   text(s: string): this {
+    // ASCII runs hash in local variables; other characters go through byte() with their UTF-8 bytes.
+    let h0 = this.h0, h1 = this.h1, h2 = this.h2, h3 = this.h3;
     for (let i = 0; i < s.length; i++) {
       let c = s.charCodeAt(i);
       if (c < 0x80) {
-        this.byte(c);
+        h0 ^= c;
+        const t0 = h0 * 0x1b3;
+        const t1 = h1 * 0x1b3 + (t0 >>> 16);
+        const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
+        const t3 = h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16);
+        h0 = t0 & 0xffff;
+        h1 = t1 & 0xffff;
+        h2 = t2 & 0xffff;
+        h3 = t3 & 0xffff;
         continue;
       }
+      this.h0 = h0;
+      this.h1 = h1;
+      this.h2 = h2;
+      this.h3 = h3;
       if (c < 0x800) {
         this.byte(0xc0 | (c >> 6)).byte(0x80 | (c & 0x3f));
-        continue;
-      }
-      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d < 0xe000) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-          this.byte(0xf0 | (c >> 18)).byte(0x80 | ((c >> 12) & 0x3f)).byte(0x80 | ((c >> 6) & 0x3f)).byte(0x80 | (c & 0x3f));
-          continue;
+      } else {
+        let four = false;
+        if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+          const d = s.charCodeAt(i + 1);
+          if (d >= 0xdc00 && d < 0xe000) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+            i++;
+            four = true;
+            this.byte(0xf0 | (c >> 18)).byte(0x80 | ((c >> 12) & 0x3f)).byte(0x80 | ((c >> 6) & 0x3f)).byte(0x80 | (c & 0x3f));
+          }
+        }
+        if (!four) {
+          if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
+          this.byte(0xe0 | (c >> 12)).byte(0x80 | ((c >> 6) & 0x3f)).byte(0x80 | (c & 0x3f));
         }
       }
-      if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
-      this.byte(0xe0 | (c >> 12)).byte(0x80 | ((c >> 6) & 0x3f)).byte(0x80 | (c & 0x3f));
+      h0 = this.h0;
+      h1 = this.h1;
+      h2 = this.h2;
+      h3 = this.h3;
     }
+    this.h0 = h0;
+    this.h1 = h1;
+    this.h2 = h2;
+    this.h3 = h3;
     return this;
   }
 
