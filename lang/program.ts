@@ -58,6 +58,8 @@ export class CompiledProgram implements Program {
   }
 
   run(person: PersonSlice, ctx: RunContext): RunOutcome {
+    // A person always has rows; an empty slice would leave the cursor on someone else's row.
+    if (person.end <= person.start) return { member: false, value: null };
     const f = this.frame;
     f.enter(person, ctx);
     ctx.result?.beginPerson();
