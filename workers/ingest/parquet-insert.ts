@@ -61,19 +61,33 @@ export function bodyParquetFile(body: Uint8Array): AsyncBuffer {
   return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
 }
 
+/**
+ * Rows buffered per partition before its insert RPC. Fewer, larger RPCs keep a large import inside a
+ * Worker's subrequest budget (about rows / FLUSH_ROWS + partitions calls) while memory stays bounded.
+ */
+const FLUSH_ROWS = 5_000;
+
 export async function insertParquet(cluster: Cluster, schema: TableSchema, file: AsyncBuffer, batchEvents = DEFAULT_IMPORT_BATCH): Promise<Response> {
   const partitions = await cluster.partitions();
   const lookup = columnLookup(schema);
   const unknown: UnknownAttributes = { count: 0, names: new Set() };
   const rejected: Rejection[] = [];
   let rejectedCount = 0;
-  let events = 0, inserted = 0, duplicates = 0, rows = 0, batches = 0;
+  let events = 0, inserted = 0, duplicates = 0, rows = 0, batches = 0, calls = 0;
   const partitionCache = new Map<string | number, number>();
-  let batchesIn: AsyncGenerator<{ events: Record<string, unknown>[]; rows: number[] }>;
+  const builders = new Map<number, BatchBuilder>();
+  const flush = async (all: boolean) => {
+    const due = [...builders].filter(([, b]) => all || b.rowCount >= FLUSH_ROWS);
+    for (const [p] of due) builders.delete(p);
+    const results = await Promise.all(due.map(async ([p, b]) => unwrap(await cluster.shard(p).insert(schema, b.build()))));
+    calls += results.length;
+    for (const r of results) {
+      inserted += r.inserted;
+      duplicates += r.duplicates;
+    }
+  };
   try {
-    batchesIn = parquetEventBatches(file, batchEvents);
-    for await (const batch of batchesIn) {
-      const builders = new Map<number, BatchBuilder>();
+    for await (const batch of parquetEventBatches(file, batchEvents)) {
       for (let i = 0; i < batch.events.length; i++) {
         const ev = parseEvent(batch.events[i], lookup, unknown);
         if (typeof ev === 'string') {
@@ -92,17 +106,14 @@ export async function insertParquet(cluster: Cluster, schema: TableSchema, file:
         rows += ev.rows.length;
       }
       events += batch.events.length;
-      const results = await Promise.all([...builders].map(async ([p, b]) => unwrap(await cluster.shard(p).insert(schema, b.build()))));
-      for (const r of results) {
-        inserted += r.inserted;
-        duplicates += r.duplicates;
-      }
       batches++;
+      await flush(false);
     }
+    await flush(true);
   } catch (e) {
     if (e instanceof DbError) throw e;
     // hyparquet throws plain Errors for anything that is not a readable Parquet file.
-    throw new DbError('insert', 'bad_parquet', `the Parquet file could not be read: ${e instanceof Error ? e.message : String(e)}${batches ? ` (after ${events} events were inserted)` : ''}`);
+    throw new DbError('insert', 'bad_parquet', `the Parquet file could not be read: ${e instanceof Error ? e.message : String(e)}${inserted ? ` (${inserted} events were inserted before)` : ''}`);
   }
   if (events > 0 && rejectedCount === events) {
     return errorResponse(
@@ -121,5 +132,6 @@ export async function insertParquet(cluster: Cluster, schema: TableSchema, file:
     unknown_columns: [...unknown.names],
     events,
     batches,
+    shard_calls: calls,
   });
 }
