@@ -161,8 +161,11 @@ class ShardRun {
     return stored.definition === def.script && this.req.now - stored.computedAt < def.ttl && stored.bits.size <= this.peopleCount;
   }
 
+  private everyoneBits: PeopleBitmap | null = null;
+
   private everyone(): PeopleBitmap {
-    return PeopleBitmap.full(this.peopleCount);
+    this.everyoneBits ??= PeopleBitmap.full(this.peopleCount);
+    return this.everyoneBits;
   }
 
   private compute(def: SegmentDef): PeopleBitmap {
