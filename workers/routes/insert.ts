@@ -17,13 +17,13 @@ interface Rejection {
 }
 
 async function insert(c: RouteContext): Promise<Response> {
-  const schema = await c.cluster.schema(c.params.table);
-  const partitions = await c.cluster.partitions();
   const contentType = c.req.headers.get('content-type');
+  // The config round trip to the sentinel and the body upload overlap.
+  const [schema, body] = await Promise.all([c.cluster.schema(c.params.table), readBody(c.req)]);
+  const partitions = await c.cluster.partitions();
   // Parquet bodies and {"r2_key"} imports (issue 5) are read in batches by workers/ingest/parquet-insert.ts.
-  if (isParquetBody(contentType)) return insertParquet(c.cluster, schema, bodyParquetFile(await readBody(c.req)));
+  if (isParquetBody(contentType)) return insertParquet(c.cluster, schema, bodyParquetFile(body));
   const decode = decoderFor(contentType);
-  const body = await readBody(c.req);
   const r2Key = r2KeyOf(body);
   if (r2Key !== null) return insertParquet(c.cluster, schema, await r2ParquetFile(c.env.SNAPSHOTS, r2Key));
   const events = await decode(body);
