@@ -79,6 +79,52 @@ export class ValueIndex {
 
 const EMPTY = new Int32Array(0);
 
+/** Beyond this many distinct numbers a hash map is slower than sorting once and binary searching. */
+const MAP_LIMIT = 4096;
+
+/** Slot per element (-1 for NaN = absent), appending each distinct value to `keys`. */
+function numberSlots(values: Float64Array, keys: IndexKey[], asBool: boolean): Int32Array {
+  const slots = new Int32Array(values.length);
+  const slotOf = new Map<number, number>();
+  let i = 0;
+  for (; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) { slots[i] = -1; continue; }
+    let s = slotOf.get(v);
+    if (s === undefined) {
+      if (slotOf.size === MAP_LIMIT) break;
+      s = slotOf.size;
+      slotOf.set(v, s);
+    }
+    slots[i] = s;
+  }
+  if (i === values.length) {
+    for (const v of slotOf.keys()) keys.push(asBool ? v !== 0 : v);
+    return slots;
+  }
+  // Many distinct values (prices, ids): sort the distinct values and find each by binary search.
+  let n = 0;
+  const sorted = new Float64Array(values.length);
+  for (let j = 0; j < values.length; j++) if (values[j] === values[j]) sorted[n++] = values[j];
+  const all = sorted.subarray(0, n).sort();
+  let u = 0;
+  for (let j = 0; j < n; j++) if (j === 0 || all[j] !== all[u - 1]) all[u++] = all[j];
+  const uniq = all.subarray(0, u);
+  for (let j = 0; j < u; j++) keys.push(uniq[j]);
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    if (v !== v) { slots[j] = -1; continue; }
+    let lo = 0, hi = u - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (uniq[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    slots[j] = lo;
+  }
+  return slots;
+}
+
 /**
  * Builds the index. `slotOfRow` style: every row (or set element) is first mapped to a value slot,
  * then postings are filled in person order, so each list comes out sorted and duplicate-free.
@@ -102,17 +148,7 @@ export function buildValueIndex(type: ColumnType, vec: ColumnVector, people: Per
     }
     if (vec.kind === 'textset') elemOffsets = vec.offsets;
   } else {
-    const values = vec.values;
-    const slotOf = new Map<number, number>();
-    elemSlot = new Int32Array(values.length);
-    const asBool = type === 'bool';
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v !== v) { elemSlot[i] = -1; continue; }
-      let s = slotOf.get(v);
-      if (s === undefined) { s = keys.length; slotOf.set(v, s); keys.push(asBool ? v !== 0 : v); }
-      elemSlot[i] = s;
-    }
+    elemSlot = numberSlots(vec.values, keys, type === 'bool');
     if (vec.kind === 'numset') elemOffsets = vec.offsets;
   }
 

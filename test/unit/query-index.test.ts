@@ -160,3 +160,19 @@ describe('IndexCache', () => {
     expect(c.get('t', 'x', 'int', 'v2', load)).not.toBe(a);
   }, 60_000);
 });
+
+describe('buildValueIndex with many distinct numbers', () => {
+  it('gives the same postings on the sorted path as a reference map', () => {
+    const rows = 30_000;
+    const values = Float64Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? NaN : ((i * 7919) % 10007) / 4 - 300));
+    const per = 3;
+    const people = { start: Int32Array.from({ length: rows / per }, (_, p) => p * per), end: Int32Array.from({ length: rows / per }, (_, p) => p * per + per) };
+    const ix = buildValueIndex('double', { kind: 'num', values }, people);
+    const ref = new Map<number, Set<number>>();
+    values.forEach((v, i) => { if (v === v) { if (!ref.has(v)) ref.set(v, new Set()); ref.get(v)!.add(Math.floor(i / per)); } });
+    expect(ix.keys.length).toBe(ref.size);
+    expect(ref.size).toBeGreaterThan(4096);
+    for (const [v, ps] of ref) expect([...ix.posting(v)]).toEqual([...ps].sort((a, b) => a - b));
+    expect(ix.members.length).toBe([...ref.values()].reduce((a, s) => a + s.size, 0));
+  });
+});
