@@ -2,9 +2,10 @@
  * Column chunk codec: one ColumnVector <-> bytes, and splitting those bytes into SQLite values
  * under the Durable Object 2 MB value limit.
  *
- * Numbers are stored as Int32 when every present value is a small integer (absent = INT32_MIN),
- * else as Float64 (absent = NaN). Text is a per-chunk dictionary plus codes, one byte wide while
- * the dictionary has fewer than 255 entries. Sets are offsets plus values or codes.
+ * Integers are frame-of-reference packed: (value - min) in 1, 2 or 4 bytes, whichever holds the
+ * chunk's range. Numeric columns use that when every present value is an integer with a range
+ * under 2^31 (absent = one past the range), else Float64 (absent = NaN). Text is a per-chunk
+ * dictionary plus packed codes (absent = -1). Sets store per-row lengths (packed) plus values.
  */
 import type { ColumnVector } from '../../lang/columns.ts';
 import { PackReader, PackWriter } from './pack.ts';
@@ -17,69 +18,121 @@ const TAG_TEXT = 3;
 const TAG_NUMSET = 4;
 const TAG_TEXTSET = 5;
 
-const I32_ABSENT = -2147483648;
-const U8_ABSENT = 255;
+const MAX_RANGE = 2 ** 31 - 2;
 
-function fitsInt32(values: Float64Array): boolean {
+/** Writes integers in [min, min + range]; `range` < 2^31. */
+function writePacked(w: PackWriter, values: ArrayLike<number>, min: number, range: number): void {
+  const n = values.length;
+  w.f64(min);
+  if (range < 256) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = values[i]! - min;
+    w.u32(1);
+    w.u8s(out);
+  } else if (range < 65536) {
+    const out = new Uint16Array(n);
+    for (let i = 0; i < n; i++) out[i] = values[i]! - min;
+    w.u32(2);
+    w.u16s(out);
+  } else {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = values[i]! - min;
+    w.u32(4);
+    w.i32s(out);
+  }
+}
+
+/** Reads packed integers as offsets from the returned `min`. */
+function readPacked(r: PackReader): { min: number; offsets: Uint8Array | Uint16Array | Int32Array } {
+  const min = r.f64();
+  const width = r.u32();
+  const offsets = width === 1 ? r.u8s() : width === 2 ? r.u16s() : r.i32s();
+  return { min, offsets };
+}
+
+function writeInts(w: PackWriter, values: Int32Array): void {
+  let min = 0;
+  let max = 0;
+  if (values.length > 0) {
+    min = max = values[0]!;
+    for (let i = 1; i < values.length; i++) {
+      const x = values[i]!;
+      if (x < min) min = x;
+      else if (x > max) max = x;
+    }
+  }
+  // A range too wide to pack: store the values themselves (offsets from 0) as Int32.
+  if (max - min > MAX_RANGE) writePacked(w, values, 0, MAX_RANGE);
+  else writePacked(w, values, min, max - min);
+}
+
+function readInts(r: PackReader): Int32Array {
+  const { min, offsets } = readPacked(r);
+  const out = new Int32Array(offsets.length);
+  for (let i = 0; i < out.length; i++) out[i] = min + offsets[i]!;
+  return out;
+}
+
+/** min/max of the present values if all are safe integers (not -0, max + 1 exact) with a packable range, else null. */
+function intRange(values: Float64Array): { min: number; max: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     if (x !== x) continue;
-    if ((x | 0) !== x || x === I32_ABSENT || Object.is(x, -0)) return false;
+    if (!Number.isSafeInteger(x) || x === Number.MAX_SAFE_INTEGER || Object.is(x, -0)) return null;
+    if (x < min) min = x;
+    if (x > max) max = x;
   }
-  return true;
+  if (min === Infinity) return { min: 0, max: 0 };
+  return max - min <= MAX_RANGE ? { min, max } : null;
 }
 
 function writeNums(w: PackWriter, values: Float64Array): void {
-  if (fitsInt32(values)) {
-    w.u32(1);
-    const ints = new Int32Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i]!;
-      ints[i] = x !== x ? I32_ABSENT : x;
-    }
-    w.i32s(ints);
-  } else {
+  const range = intRange(values);
+  if (range === null) {
     w.u32(0);
     w.f64s(values);
+    return;
   }
+  const absent = range.max + 1;
+  const filled = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    filled[i] = x !== x ? absent : x;
+  }
+  w.u32(1);
+  w.u32(absent - range.min);
+  writePacked(w, filled, range.min, absent - range.min);
 }
 
 function readNums(r: PackReader): Float64Array {
   if (r.u32() === 0) return r.f64s();
-  const ints = r.i32s();
-  const out = new Float64Array(ints.length);
-  for (let i = 0; i < ints.length; i++) {
-    const x = ints[i]!;
-    out[i] = x === I32_ABSENT ? NaN : x;
+  const absent = r.u32();
+  const { min, offsets } = readPacked(r);
+  const out = new Float64Array(offsets.length);
+  for (let i = 0; i < offsets.length; i++) {
+    const o = offsets[i]!;
+    out[i] = o === absent ? NaN : min + o;
   }
   return out;
 }
 
-/** Codes of a dictionary with fewer than 255 entries fit in a byte (255 = absent). */
-function writeCodes(w: PackWriter, codes: Int32Array, dictSize: number): void {
-  if (dictSize < U8_ABSENT) {
-    w.u32(1);
-    const bytes = new Uint8Array(codes.length);
-    for (let i = 0; i < codes.length; i++) {
-      const c = codes[i]!;
-      bytes[i] = c < 0 ? U8_ABSENT : c;
-    }
-    w.u8s(bytes);
-  } else {
-    w.u32(0);
-    w.i32s(codes);
-  }
+function writeLengths(w: PackWriter, offsets: Int32Array): void {
+  const n = offsets.length - 1;
+  const lengths = new Int32Array(n);
+  for (let i = 0; i < n; i++) lengths[i] = offsets[i + 1]! - offsets[i]!;
+  w.i32(offsets[0] ?? 0);
+  writeInts(w, lengths);
 }
 
-function readCodes(r: PackReader): Int32Array {
-  if (r.u32() === 0) return r.i32s();
-  const bytes = r.u8s();
-  const out = new Int32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    out[i] = c === U8_ABSENT ? -1 : c;
-  }
-  return out;
+function readOffsets(r: PackReader): Int32Array {
+  const first = r.i32();
+  const lengths = readInts(r);
+  const offsets = new Int32Array(lengths.length + 1);
+  offsets[0] = first;
+  for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
+  return offsets;
 }
 
 export function writeVector(w: PackWriter, v: ColumnVector): void {
@@ -91,18 +144,18 @@ export function writeVector(w: PackWriter, v: ColumnVector): void {
     case 'text':
       w.u32(TAG_TEXT);
       w.strings(v.dict);
-      writeCodes(w, v.codes, v.dict.length);
+      writeInts(w, v.codes);
       return;
     case 'numset':
       w.u32(TAG_NUMSET);
-      w.i32s(v.offsets);
+      writeLengths(w, v.offsets);
       writeNums(w, v.values);
       return;
     case 'textset':
       w.u32(TAG_TEXTSET);
-      w.i32s(v.offsets);
+      writeLengths(w, v.offsets);
       w.strings(v.dict);
-      writeCodes(w, v.codes, v.dict.length);
+      writeInts(w, v.codes);
       return;
   }
 }
@@ -114,16 +167,16 @@ export function readVector(r: PackReader): ColumnVector {
       return { kind: 'num', values: readNums(r) };
     case TAG_TEXT: {
       const dict = r.strings();
-      return { kind: 'text', dict, codes: readCodes(r) };
+      return { kind: 'text', dict, codes: readInts(r) };
     }
     case TAG_NUMSET: {
-      const offsets = r.i32s();
+      const offsets = readOffsets(r);
       return { kind: 'numset', offsets, values: readNums(r) };
     }
     case TAG_TEXTSET: {
-      const offsets = r.i32s();
+      const offsets = readOffsets(r);
       const dict = r.strings();
-      return { kind: 'textset', offsets, dict, codes: readCodes(r) };
+      return { kind: 'textset', offsets, dict, codes: readInts(r) };
     }
     default:
       throw new Error(`column chunk: unknown tag ${tag}`);

@@ -41,6 +41,12 @@ export class PackWriter {
     this.pos += 4;
   }
 
+  i32(x: number): void {
+    this.reserve(4);
+    this.view.setInt32(this.pos, x, true);
+    this.pos += 4;
+  }
+
   f64(x: number): void {
     this.align8();
     this.reserve(8);
@@ -61,6 +67,10 @@ export class PackWriter {
   }
 
   i32s(a: Int32Array): void {
+    this.bytesOf(a);
+  }
+
+  u16s(a: Uint16Array): void {
     this.bytesOf(a);
   }
 
@@ -109,6 +119,13 @@ export class PackReader {
     return x;
   }
 
+  i32(): number {
+    this.check(4);
+    const x = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return x;
+  }
+
   f64(): number {
     this.align8();
     this.check(8);
@@ -136,6 +153,12 @@ export class PackReader {
     const { offset, length } = this.region();
     if (this.aligned) return new Int32Array(this.bytes.buffer, offset, length / 4);
     return new Int32Array(this.bytes.buffer.slice(offset, offset + length));
+  }
+
+  u16s(): Uint16Array {
+    const { offset, length } = this.region();
+    if (this.aligned) return new Uint16Array(this.bytes.buffer, offset, length / 2);
+    return new Uint16Array(this.bytes.buffer.slice(offset, offset + length));
   }
 
   u8s(): Uint8Array {

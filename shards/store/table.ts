@@ -37,7 +37,7 @@ export interface TableStats {
   deltaRows: number;
   deltas: number;
   chunks: number;
-  /** Estimated bytes of this table's in-memory structures (directory, dedup set, deltas, decoded view). */
+  /** Estimated bytes of this table's in-memory structures (directory, dedup set, decoded view). */
   residentBytes: number;
   version: number;
 }
@@ -84,10 +84,15 @@ export interface StagedInsert {
   seq: number;
 }
 
-interface LoadedDelta {
+/** A committed delta: only its size stays in memory; its rows are read back from SQLite when needed. */
+interface DeltaInfo {
   seq: number;
+  rows: number;
+}
+
+/** Deltas decoded for a view, with the person ordinal of each row. */
+interface DecodedDelta {
   rows: DeltaRows;
-  /** Table pid per delta row. */
   pid: Int32Array;
 }
 
@@ -106,6 +111,8 @@ interface View {
   version: number;
   /** Null when there are no deltas (stored order = base order). */
   order: MergedOrder | null;
+  /** The deltas merged into this view, decoded, for building user columns on demand. */
+  deltas: DecodedDelta[];
   /** Core columns in stored order; user columns are added per read from `columns`. */
   block: RowBlock;
   people: PersonDirectory;
@@ -145,11 +152,8 @@ export class ColumnarTable implements TableStore {
   private baseCount = new Int32Array(0);
   private baseRows = 0;
   private baseCore: BaseCore | null = null;
-  private deltas: LoadedDelta[] = [];
+  private deltas: DeltaInfo[] = [];
   private deltaRows = 0;
-  /** Sum of delta event counts so far: gives each delta event a unique id for ordering. */
-  private deltaEvents = 0;
-  private deltaEventBase: number[] = [];
   private view: View | null = null;
   /** Staged inserts not yet applied. */
   private staged = 0;
@@ -204,27 +208,43 @@ export class ColumnarTable implements TableStore {
     }
     for (const d of readDeltas(sql, this.name)) {
       const rows = decodeDelta(d.bytes);
-      const pid = this.assignPids(rows);
+      const pid = this.pidsOf(rows, true);
       for (let i = 0; i < rows.rows; i++) this.events.add(pid[i]!, rows.hash[i]!);
-      this.pushDelta(d.seq, rows, pid);
+      this.pushDelta(d.seq, rows.rows, pid);
     }
     this.loaded = true;
   }
 
-  private assignPids(rows: DeltaRows): Int32Array {
+  /** Person ordinal per delta row (adding unknown people only while loading). */
+  private pidsOf(rows: DeltaRows, add: boolean): Int32Array {
     const byKey = new Int32Array(rows.keys.length);
-    for (let k = 0; k < rows.keys.length; k++) byKey[k] = this.people.getOrAdd(rows.keys[k]!);
+    for (let k = 0; k < rows.keys.length; k++) {
+      const key = rows.keys[k]!;
+      const pid = add ? this.people.getOrAdd(key) : this.people.get(key);
+      if (pid === undefined) throw new Error(`store: table ${this.name} has a delta row of an unknown person`);
+      byKey[k] = pid;
+    }
     const pid = new Int32Array(rows.rows);
     for (let i = 0; i < rows.rows; i++) pid[i] = byKey[rows.person[i]!]!;
     return pid;
   }
 
-  private pushDelta(seq: number, rows: DeltaRows, pid: Int32Array): void {
+  private pushDelta(seq: number, rows: number, pid: Int32Array): void {
     for (let i = 0; i < pid.length; i++) if (pid[i]! >= this.visiblePeople) this.visiblePeople = pid[i]! + 1;
-    this.deltas.push({ seq, rows, pid });
-    this.deltaEventBase.push(this.deltaEvents);
-    this.deltaEvents += rows.events;
-    this.deltaRows += rows.rows;
+    this.deltas.push({ seq, rows });
+    this.deltaRows += rows;
+  }
+
+  /** The committed deltas, decoded from SQLite in arrival order. */
+  private decodeDeltas(): DecodedDelta[] {
+    const out: DecodedDelta[] = [];
+    for (const d of readDeltas(this.storage.sql, this.name)) {
+      if (d.seq > this.ver) continue;
+      const rows = decodeDelta(d.bytes);
+      out.push({ rows, pid: this.pidsOf(rows, false) });
+    }
+    if (out.length !== this.deltas.length) throw new Error(`store: table ${this.name} expected ${this.deltas.length} deltas, found ${out.length}`);
+    return out;
   }
 
   /** Forget everything in memory; the next call reloads from SQLite (after a failed transaction). */
@@ -238,8 +258,6 @@ export class ColumnarTable implements TableStore {
     this.baseCore = null;
     this.deltas = [];
     this.deltaRows = 0;
-    this.deltaEvents = 0;
-    this.deltaEventBase = [];
     this.staged = 0;
     this.visiblePeople = 0;
     this.dropView();
@@ -320,7 +338,7 @@ export class ColumnarTable implements TableStore {
     if (s.rows === null || s.pid === null) return;
     this.staged--;
     this.ver = s.seq;
-    this.pushDelta(s.seq, s.rows, s.pid);
+    this.pushDelta(s.seq, s.rows.rows, s.pid);
     this.dropView();
   }
 
@@ -376,11 +394,13 @@ export class ColumnarTable implements TableStore {
       view = {
         version: this.ver,
         order: null,
+        deltas: [],
         block: { length: this.baseRows, stamp: base.stamp, event: base.event, action: base.action, columns: new Map() },
         people: { ids, start, end },
         columns: new Map(),
       };
     } else {
+      const deltas = this.decodeDeltas();
       const D = this.deltaRows;
       const dPid = new Int32Array(D);
       const dStamp = new Float64Array(D);
@@ -388,18 +408,20 @@ export class ColumnarTable implements TableStore {
       const actions = new DictBuilder(base.action.dict);
       const dAction = new Int32Array(D);
       let at = 0;
-      this.deltas.forEach((d, i) => {
+      // Event ids unique across deltas (delta events are numbered from 0 in each delta).
+      let eBase = 0;
+      for (const d of deltas) {
         const r = d.rows;
         dPid.set(d.pid, at);
         dStamp.set(r.stamp, at);
-        const eBase = this.deltaEventBase[i]!;
         const map = r.action.dict.map((a) => actions.code(a));
         for (let k = 0; k < r.rows; k++) {
           dEvent[at + k] = eBase + r.event[k]!;
           dAction[at + k] = map[r.action.codes[k]!]!;
         }
         at += r.rows;
-      });
+        eBase += r.events;
+      }
       const ranks = zRanks(actions.dict, this.schema.zOrder);
       const bZ = new Int32Array(this.baseRows);
       for (let i = 0; i < this.baseRows; i++) bZ[i] = ranks[base.action.codes[i]!]!;
@@ -423,6 +445,7 @@ export class ColumnarTable implements TableStore {
       view = {
         version: this.ver,
         order,
+        deltas,
         block: { length: N, stamp, event: order.event, action: { codes, dict: actions.dict }, columns: new Map() },
         people: { ids, start: order.start, end: order.end },
         columns: new Map(),
@@ -433,14 +456,15 @@ export class ColumnarTable implements TableStore {
   }
 
   /** A user column in stored order, from the base chunk and the deltas. */
-  private buildColumn(def: ColumnDef, order: MergedOrder | null): ColumnVector {
+  private buildColumn(def: ColumnDef, view: View): ColumnVector {
+    const order = view.order;
     const kind = kindOf(def);
     const chunk = this.baseRows > 0 ? readChunk(this.storage.sql, this.name, userCol(def.id)) : null;
     let base = chunk === null ? absentVector(kind, this.baseRows) : decodeVector(chunk);
     if (base.kind !== kind) base = absentVector(kind, this.baseRows);
     if (order === null) return base;
     const parts: ColumnVector[] = [base];
-    for (const d of this.deltas) {
+    for (const d of view.deltas) {
       const v = d.rows.columns.get(def.id);
       parts.push(v !== undefined && v.kind === kind ? v : absentVector(kind, d.rows.rows));
     }
@@ -453,7 +477,7 @@ export class ColumnarTable implements TableStore {
       decodedColumns.touch(hit.entry);
       return hit.vector;
     }
-    const vector = this.buildColumn(def, view.order);
+    const vector = this.buildColumn(def, view);
     const entry: CacheEntry = { bytes: vectorBytes(vector), evict: () => view.columns.delete(def.id) };
     view.columns.set(def.id, { vector, entry });
     decodedColumns.add(entry);
@@ -474,7 +498,7 @@ export class ColumnarTable implements TableStore {
 
   eventHashes(): Float64Array {
     const view = this.ensureView();
-    if (view.order !== null) return this.orderedHashes(view.order);
+    if (view.order !== null) return this.orderedHashes(view);
     if (this.baseRows === 0) return new Float64Array(0);
     const chunk = readChunk(this.storage.sql, this.name, COL_HASH);
     if (chunk === null) throw new Error(`store: table ${this.name} has no hash chunk`);
@@ -494,14 +518,14 @@ export class ColumnarTable implements TableStore {
     const sql = this.storage.sql;
     const count = new Int32Array(view.people.ids.length);
     for (let p = 0; p < count.length; p++) count[p] = view.people.end[p]! - view.people.start[p]!;
-    const hashes = this.orderedHashes(order);
+    const hashes = this.orderedHashes(view);
     try {
       this.storage.transactionSync(() => {
         // User columns first: each is rebuilt from its old chunk before that chunk is replaced.
         const keep = new Set<string>();
         for (const def of this.schema.columns) {
           const cached = view.columns.get(def.id);
-          const v = cached !== undefined ? cached.vector : this.buildColumn(def, order);
+          const v = cached !== undefined ? cached.vector : this.buildColumn(def, view);
           const col = userCol(def.id);
           keep.add(col);
           deleteChunk(sql, this.name, col);
@@ -527,19 +551,19 @@ export class ColumnarTable implements TableStore {
     this.baseRows = order.perm.length;
     this.deltas = [];
     this.deltaRows = 0;
-    this.deltaEvents = 0;
-    this.deltaEventBase = [];
     if (beingRead) {
       // The view's rows are exactly the new base, so it stays valid with the identity order.
       this.baseCore = { stamp: view.block.stamp, event: view.block.event, action: view.block.action };
       view.order = null;
+      view.deltas = [];
     } else {
       this.baseCore = null;
       this.dropView();
     }
   }
 
-  private orderedHashes(order: MergedOrder): Float64Array {
+  private orderedHashes(view: View): Float64Array {
+    const order = view.order!;
     const B = this.baseRows;
     let baseHashes: Float64Array = new Float64Array(0);
     if (B > 0) {
@@ -550,7 +574,7 @@ export class ColumnarTable implements TableStore {
     const all = new Float64Array(B + this.deltaRows);
     all.set(baseHashes);
     let at = B;
-    for (const d of this.deltas) {
+    for (const d of view.deltas) {
       all.set(d.rows.hash, at);
       at += d.rows.rows;
     }
@@ -591,12 +615,13 @@ export class ColumnarTable implements TableStore {
   stats(): TableStats {
     this.load();
     let resident = this.people.bytes() + this.events.bytes() + this.baseCount.byteLength;
-    for (const d of this.deltas) resident += deltaBytes(d.rows) + d.pid.byteLength;
+
     if (this.baseCore !== null) {
       resident += this.baseCore.stamp.byteLength + this.baseCore.event.byteLength + this.baseCore.action.codes.byteLength;
     }
     const v = this.view;
     if (v !== null) {
+      for (const d of v.deltas) resident += deltaBytes(d.rows) + d.pid.byteLength;
       if (v.order !== null) {
         resident += v.order.perm.byteLength + v.block.stamp.byteLength + v.block.event.byteLength + v.block.action.codes.byteLength;
       }

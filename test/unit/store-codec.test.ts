@@ -89,11 +89,25 @@ describe('column chunk codec', () => {
     expect(plain(back)).toEqual([-0, 17.99, 2 ** 53, null, -2147483648]);
   });
 
-  it('stores small integer columns as 4 bytes per row and small dictionaries as 1 byte per row', () => {
-    const ints: ColumnVector = { kind: 'num', values: new Float64Array(1000).map((_, i) => i) };
-    expect(encodeVector(ints).length).toBeLessThan(1000 * 4 + 64);
-    const text: ColumnVector = { kind: 'text', codes: new Int32Array(1000).map((_, i) => i % 3), dict: ['a', 'b', 'c'] };
-    expect(encodeVector(text).length).toBeLessThan(1000 + 64);
+  it('packs integers into the narrowest width their range allows', () => {
+    const rowsOf = (values: number[]): number => encodeVector({ kind: 'num', values: Float64Array.from(values) }).length;
+    const n = 1000;
+    expect(rowsOf(Array.from({ length: n }, (_, i) => 5_000_000 + (i % 200)))).toBeLessThan(n + 64);
+    expect(rowsOf(Array.from({ length: n }, (_, i) => 7 - i * 60))).toBeLessThan(2 * n + 64);
+    expect(rowsOf(Array.from({ length: n }, (_, i) => 1.6e12 + i * 1e6))).toBeLessThan(4 * n + 64);
+    expect(rowsOf(Array.from({ length: n }, (_, i) => i * 1e7))).toBeGreaterThan(8 * n);
+    const text: ColumnVector = { kind: 'text', codes: new Int32Array(n).map((_, i) => (i % 4) - 1), dict: ['a', 'b', 'c'] };
+    expect(encodeVector(text).length).toBeLessThan(n + 64);
+  });
+
+  it('round-trips integers at the edges of the packable range and absent values', () => {
+    fc.assert(fc.property(fc.array(fc.option(fc.oneof(
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.constantFrom(-(2 ** 53), 2 ** 53, 0, 255, 256, 65535, 65536)), { nil: null })), (xs) => {
+      const v = vectorFromCells('num', xs, Int32Array.from(xs.keys()));
+      expect(plain(decodeVector(encodeVector(v)))).toEqual(plain(v));
+    }));
+    const wide: ColumnVector = { kind: 'text', codes: Int32Array.of(-1, 2 ** 31 - 1, 0), dict: [] };
+    expect(decodeVector(encodeVector(wide))).toEqual(wide);
   });
 
   it('splits large values into parts under the 2 MB limit and joins them back', () => {

@@ -69,8 +69,8 @@ function toBatch(events: Ev[]): InsertBatch {
   };
 }
 
-/** What read() must return, computed the obvious way. */
-function expected(events: Ev[]): { ids: (string | number)[]; rows: unknown[][] } {
+/** What read() must return, computed the obvious way (and each row's event hash). */
+function expectedWithHashes(events: Ev[]): { ids: (string | number)[]; rows: unknown[][]; hashes: number[] } {
   const seen = new Set<string>();
   const kept: { e: Ev; arrival: number }[] = [];
   for (const e of events) {
@@ -83,15 +83,22 @@ function expected(events: Ev[]): { ids: (string | number)[]; rows: unknown[][] }
   for (const { e } of kept) if (!ids.includes(e.person)) ids.push(e.person);
   const rank = (a: string) => (SCHEMA.zOrder.includes(a) ? SCHEMA.zOrder.indexOf(a) : SCHEMA.zOrder.length);
   const rows: unknown[][] = [];
+  const hashes: number[] = [];
   for (const id of ids) {
     const mine = kept.filter((k) => k.e.person === id);
     mine.sort((x, y) => x.e.stamp - y.e.stamp || rank(x.e.action) - rank(y.e.action) || x.arrival - y.arrival);
     mine.forEach(({ e }, ordinal) => {
       for (const r of e.rows) {
+        hashes.push(hashOf(e));
         rows.push([id, e.stamp, e.action, ordinal, ...SCHEMA.columns.map((c) => normal(r[c.name], c.isSet, c.type === 'bool'))]);
       }
     });
   }
+  return { ids, rows, hashes };
+}
+
+function expected(events: Ev[]): { ids: (string | number)[]; rows: unknown[][] } {
+  const { ids, rows } = expectedWithHashes(events);
   return { ids, rows };
 }
 
@@ -174,6 +181,7 @@ describe('ColumnarTable', () => {
         }
         if (step.after === 'reload') t = new ColumnarTable(storage, SCHEMA);
         expect(actual(t)).toEqual(exp);
+        expect([...t.eventHashes()]).toEqual(expectedWithHashes(all).hashes);
         expect(t.version).toBe(lastVersion);
       }
     }), { numRuns: 60 });
