@@ -29,8 +29,11 @@ export interface RowSource {
   read(columns: string[]): { block: RowBlock; people: PersonDirectory };
 }
 
-/** Steps a runaway script may take per shard per query before it is stopped. */
-export const QUERY_BUDGET = 500_000_000;
+/**
+ * Loop iterations (rows visited, `for` steps, calls) a script may take per shard per query before it
+ * is stopped as a runaway: about a second of work, and 200 iterations per row of a 250k-row shard.
+ */
+export const QUERY_BUDGET = 50_000_000;
 
 export interface ShardQueryDeps {
   indexes: IndexCache;

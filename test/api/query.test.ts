@@ -345,6 +345,17 @@ describe('batch query', () => {
   });
 });
 
+describe('runaway scripts', () => {
+  it('are stopped by the query budget with a run_time error, and the node stays healthy', async () => {
+    const r = await text(`/v1/query/${T}/event`, `match:\n    for x in range(10000):\n        for y in range(10000):\n            for z in range(10000):\n                n = 1\n`);
+    expect(r.status).toBe(400);
+    expect(r.body.error.class).toBe('run_time');
+    expect(r.body.error.message).toBe('budget_exceeded');
+    expect((await srv.get('/ping')).status).toBe(200);
+    expect((await text(`/v1/query/${T}/event`, SECTION10)).body._.length).toBe(3);
+  });
+});
+
 describe('bad input', () => {
   it('rejects unknown tables, empty bodies and syntax errors with their line', async () => {
     const u = await text(`/v1/query/nope/event`, `match:\n    tally(action)\n`);
