@@ -242,6 +242,12 @@ describe('column query', () => {
       expect(x.body._[0]._.length, f).toBeGreaterThan(0);
     }
   });
+  it('answers the built-in action column and integer columns', async () => {
+    const a = await srv.get(`/v1/query/${T}/column/action`);
+    expect(a.body._[0]).toEqual({ g: 'action', c: [3], _: [{ g: 'cart_item', c: [3] }, { g: 'purchase', c: [3] }] });
+    const n = await srv.get(`/v1/query/${T}/column/cart_size?eq=3`);
+    expect(n.body._[0]._).toEqual([{ g: 3, c: [2] }]);
+  });
   it('counts set elements, orders, trims and compares segments', async () => {
     const g = await srv.get(`/v1/query/${T}/column/product_group?order=asc&trim=2`);
     expect(g.body._[0]._.length).toBe(2);
