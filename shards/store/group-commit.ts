@@ -31,7 +31,7 @@ export class GroupCommit {
 
   /** Resolves when the staged insert is written and applied; rejects if its transaction failed. */
   commit(staged: StagedInsert): Promise<void> {
-    if (staged.rows === null) return Promise.resolve();
+    if (staged.pid === null) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ staged, resolve, reject });
       if (!this.scheduled) {

@@ -86,6 +86,17 @@ export class PackWriter {
     this.u8s(encoder.encode(list.join('')));
   }
 
+  /** Like `strings`, with null entries (length -1). */
+  nullableStrings(list: readonly (string | null)[]): void {
+    const lengths = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
+      lengths[i] = x === null || x === undefined ? -1 : x.length;
+    }
+    this.i32s(lengths);
+    this.u8s(encoder.encode(list.join('')));
+  }
+
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
@@ -173,6 +184,23 @@ export class PackReader {
     let at = 0;
     for (let i = 0; i < lengths.length; i++) {
       const n = lengths[i]!;
+      out[i] = joined.slice(at, at + n);
+      at += n;
+    }
+    return out;
+  }
+
+  nullableStrings(): (string | null)[] {
+    const lengths = this.i32s();
+    const joined = decoder.decode(this.u8s());
+    const out = new Array<string | null>(lengths.length);
+    let at = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const n = lengths[i]!;
+      if (n < 0) {
+        out[i] = null;
+        continue;
+      }
       out[i] = joined.slice(at, at + n);
       at += n;
     }

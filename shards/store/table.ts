@@ -10,7 +10,7 @@ import type { InsertBatch } from './batch.ts';
 import { decodedColumns, type CacheEntry } from './cache.ts';
 import { decodeVector, encodeVector } from './codec.ts';
 import { EventSet } from './dedup.ts';
-import { decodeDelta, deltaBytes, deltaFromBatch, encodeDelta, type DeltaRows } from './delta.ts';
+import { decodeDelta, deltaBytes, encodeBatchDelta, type DeltaRows } from './delta.ts';
 import { PersonIndex, readKeys, writeKeys, type PersonDirectory, type PersonKey } from './directory.ts';
 import { mergeOrder, zRanks, type MergedOrder } from './order.ts';
 import { PackReader, PackWriter } from './pack.ts';
@@ -75,9 +75,7 @@ const COMPACT_MAX_DELTAS = 512;
 export interface StagedInsert {
   table: ColumnarTable;
   counts: InsertCounts;
-  /** Null when every event was a duplicate: nothing to write. */
-  rows: DeltaRows | null;
-  /** Person ordinal per delta row. */
+  /** Person ordinal per kept row; null when every event was a duplicate (nothing to write). */
   pid: Int32Array | null;
   bytes: Uint8Array | null;
   /** The table version this insert produces (its delta key). */
@@ -273,7 +271,7 @@ export class ColumnarTable implements TableStore {
 
   appendBatch(batch: InsertBatch): InsertCounts {
     const staged = this.stage(batch);
-    if (staged.rows === null) return staged.counts;
+    if (staged.pid === null) return staged.counts;
     try {
       this.storage.transactionSync(() => this.writeStaged(staged));
     } catch (e) {
@@ -317,11 +315,11 @@ export class ColumnarTable implements TableStore {
         a = b;
       }
       const counts = { inserted, duplicates, rows: kept };
-      if (kept === 0) return { table: this, counts, rows: null, pid: null, bytes: null, seq: 0 };
-      const pid = pickPid.subarray(0, kept);
-      const rows = deltaFromBatch(this.schema, batch, pick.subarray(0, kept), pid);
+      if (kept === 0) return { table: this, counts, pid: null, bytes: null, seq: 0 };
+      const pid = pickPid.slice(0, kept);
+      const bytes = encodeBatchDelta(this.schema, batch, pick.subarray(0, kept), pid);
       this.staged++;
-      return { table: this, counts, rows, pid, bytes: encodeDelta(rows), seq: this.ver + this.staged };
+      return { table: this, counts, pid, bytes, seq: this.ver + this.staged };
     } catch (e) {
       this.unload();
       throw e;
@@ -335,10 +333,10 @@ export class ColumnarTable implements TableStore {
 
   /** After the write committed: make the rows readable. Staged inserts are applied in stage order. */
   applyStaged(s: StagedInsert): void {
-    if (s.rows === null || s.pid === null) return;
+    if (s.pid === null) return;
     this.staged--;
     this.ver = s.seq;
-    this.pushDelta(s.seq, s.rows.rows, s.pid);
+    this.pushDelta(s.seq, s.pid.length, s.pid);
     this.dropView();
   }
 

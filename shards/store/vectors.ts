@@ -4,7 +4,6 @@
  */
 import type { ColumnVector } from '../../lang/columns.ts';
 import type { ColumnDef } from '../../lang/schema.ts';
-import type { BatchCell } from './batch.ts';
 
 export type VectorKind = ColumnVector['kind'];
 
@@ -50,19 +49,6 @@ export function dictBytes(dict: readonly string[]): number {
   return n;
 }
 
-function toNumber(c: BatchCell): number {
-  if (c === null) return NaN;
-  if (typeof c === 'boolean') return c ? 1 : 0;
-  if (typeof c === 'number') return c;
-  const n = Number(c);
-  return Number.isFinite(n) ? n : NaN;
-}
-
-function toText(c: BatchCell): string | null {
-  if (c === null) return null;
-  return typeof c === 'string' ? c : String(c);
-}
-
 /** Dictionary builder: first-seen order, so codes are stable while it grows. */
 export class DictBuilder {
   readonly dict: string[];
@@ -82,56 +68,6 @@ export class DictBuilder {
     }
     return c;
   }
-}
-
-/** A vector from batch cells, taking only rows listed in `pick` (in that order). */
-export function vectorFromCells(kind: VectorKind, cells: readonly (BatchCell | BatchCell[])[], pick: Int32Array): ColumnVector {
-  const n = pick.length;
-  if (kind === 'num') {
-    const values = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = cells[pick[i]!];
-      values[i] = Array.isArray(c) ? toNumber(c[0] ?? null) : toNumber(c ?? null);
-    }
-    return { kind, values };
-  }
-  if (kind === 'text') {
-    const b = new DictBuilder();
-    const codes = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = cells[pick[i]!];
-      const s = toText(Array.isArray(c) ? (c[0] ?? null) : (c ?? null));
-      codes[i] = s === null ? -1 : b.code(s);
-    }
-    return { kind, codes, dict: b.dict };
-  }
-  const offsets = new Int32Array(n + 1);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const c = cells[pick[i]!];
-    const list = Array.isArray(c) ? c : c === null || c === undefined ? [] : [c];
-    for (const x of list) if (x !== null) total++;
-    offsets[i + 1] = total;
-  }
-  if (kind === 'numset') {
-    const values = new Float64Array(total);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      const c = cells[pick[i]!];
-      const list = Array.isArray(c) ? c : c === null || c === undefined ? [] : [c];
-      for (const x of list) if (x !== null) values[at++] = toNumber(x);
-    }
-    return { kind, offsets, values };
-  }
-  const b = new DictBuilder();
-  const codes = new Int32Array(total);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const c = cells[pick[i]!];
-    const list = Array.isArray(c) ? c : c === null || c === undefined ? [] : [c];
-    for (const x of list) if (x !== null) codes[at++] = b.code(toText(x)!);
-  }
-  return { kind: 'textset', offsets, codes, dict: b.dict };
 }
 
 /** Remap codes into `into`'s code space. */

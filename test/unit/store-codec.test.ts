@@ -4,9 +4,9 @@ import type { ColumnVector } from '../../lang/columns.ts';
 import { PART_BYTES, decodeVector, encodeVector, joinParts, splitParts } from '../../shards/store/codec.ts';
 import { readKeys, writeKeys } from '../../shards/store/directory.ts';
 import { EventSet } from '../../shards/store/dedup.ts';
-import { decodeDelta, deltaFromBatch, encodeDelta } from '../../shards/store/delta.ts';
+import { decodeDelta, encodeBatchDelta } from '../../shards/store/delta.ts';
 import { PackReader, PackWriter } from '../../shards/store/pack.ts';
-import { concatVectors, gatherVector, vectorFromCells } from '../../shards/store/vectors.ts';
+import { concatVectors, gatherVector } from '../../shards/store/vectors.ts';
 import type { InsertBatch } from '../../shards/store/batch.ts';
 
 /** Plain JS values of a vector, for comparisons that ignore dictionary layout. */
@@ -26,15 +26,33 @@ function plain(v: ColumnVector): unknown[] {
 const texts = fc.oneof(fc.constantFrom('a', 'b', 'Ünïcode ✓', ''), fc.string());
 const nums = fc.oneof(fc.integer({ min: -2147483647, max: 2147483647 }), fc.double({ noNaN: true }), fc.constantFrom(0, 1.5, 2 ** 40, -0));
 
+function numVec(xs: (number | null)[]): ColumnVector {
+  return { kind: 'num', values: Float64Array.from(xs, (x) => x ?? NaN) };
+}
+
+function dictOf(xs: string[]): { codes: Int32Array; dict: string[] } {
+  const dict = [...new Set(xs)];
+  return { codes: Int32Array.from(xs, (x) => dict.indexOf(x)), dict };
+}
+
+function textVec(xs: (string | null)[]): ColumnVector {
+  const { dict } = dictOf(xs.filter((x): x is string => x !== null));
+  return { kind: 'text', codes: Int32Array.from(xs, (x) => (x === null ? -1 : dict.indexOf(x))), dict };
+}
+
+function offsetsOf(xss: unknown[][]): Int32Array {
+  const o = new Int32Array(xss.length + 1);
+  xss.forEach((xs, i) => { o[i + 1] = o[i]! + xs.length; });
+  return o;
+}
+
 const vectors: fc.Arbitrary<ColumnVector> = fc.oneof(
-  fc.array(fc.option(nums, { nil: null }), { maxLength: 40 }).map((xs) =>
-    vectorFromCells('num', xs, Int32Array.from(xs.keys()))),
-  fc.array(fc.option(texts, { nil: null }), { maxLength: 40 }).map((xs) =>
-    vectorFromCells('text', xs, Int32Array.from(xs.keys()))),
-  fc.array(fc.array(nums, { maxLength: 4 }), { maxLength: 30 }).map((xs) =>
-    vectorFromCells('numset', xs, Int32Array.from(xs.keys()))),
-  fc.array(fc.array(texts, { maxLength: 4 }), { maxLength: 30 }).map((xs) =>
-    vectorFromCells('textset', xs, Int32Array.from(xs.keys()))),
+  fc.array(fc.option(nums, { nil: null }), { maxLength: 40 }).map(numVec),
+  fc.array(fc.option(texts, { nil: null }), { maxLength: 40 }).map(textVec),
+  fc.array(fc.array(nums, { maxLength: 4 }), { maxLength: 30 }).map((xss): ColumnVector =>
+    ({ kind: 'numset', offsets: offsetsOf(xss), values: Float64Array.from(xss.flat()) })),
+  fc.array(fc.array(texts, { maxLength: 4 }), { maxLength: 30 }).map((xss): ColumnVector =>
+    ({ kind: 'textset', offsets: offsetsOf(xss), ...dictOf(xss.flat()) })),
 );
 
 describe('pack', () => {
@@ -103,7 +121,7 @@ describe('column chunk codec', () => {
   it('round-trips integers at the edges of the packable range and absent values', () => {
     fc.assert(fc.property(fc.array(fc.option(fc.oneof(
       fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.constantFrom(-(2 ** 53), 2 ** 53, 0, 255, 256, 65535, 65536)), { nil: null })), (xs) => {
-      const v = vectorFromCells('num', xs, Int32Array.from(xs.keys()));
+      const v = numVec(xs);
       expect(plain(decodeVector(encodeVector(v)))).toEqual(plain(v));
     }));
     const wide: ColumnVector = { kind: 'text', codes: Int32Array.of(-1, 2 ** 31 - 1, 0), dict: [] };
@@ -130,13 +148,6 @@ describe('vectors', () => {
       const perm = Int32Array.from(all.keys()).reverse();
       expect(plain(gatherVector(joined, perm))).toEqual([...all].reverse());
     }));
-  });
-
-  it('coerces cells: booleans to 0/1, numbers to text, scalars in set columns to one-element sets', () => {
-    const pick = Int32Array.of(0, 1, 2);
-    expect(plain(vectorFromCells('num', [true, false, null], pick))).toEqual([1, 0, null]);
-    expect(plain(vectorFromCells('text', [5, 'x', null], pick))).toEqual(['5', 'x', null]);
-    expect(plain(vectorFromCells('textset', ['a', ['b', null, 'c'], []], pick))).toEqual([['a'], ['b', 'c'], []]);
   });
 });
 
@@ -182,7 +193,7 @@ describe('delta', () => {
       { name: 'price', type: 'double' as const, isSet: false, id: 1 },
       { name: 'tags', type: 'text' as const, isSet: true, id: 2 },
     ] };
-    const d = decodeDelta(encodeDelta(deltaFromBatch(schema, batch, Int32Array.of(0, 1, 3), Int32Array.of(0, 0, 2))));
+    const d = decodeDelta(encodeBatchDelta(schema, batch, Int32Array.of(0, 1, 3), Int32Array.of(0, 0, 2)));
     expect(d.rows).toBe(3);
     expect(d.keys).toEqual(['a', 7]);
     expect([...d.person]).toEqual([0, 0, 1]);
@@ -192,5 +203,31 @@ describe('delta', () => {
     expect([...d.columns.keys()].sort()).toEqual([1, 2]);
     expect(plain(d.columns.get(1)!)).toEqual([1.5, 2, 4]);
     expect(plain(d.columns.get(2)!)).toEqual([['x'], [], []]);
+  });
+
+  it('coerces cells: booleans to 0/1, numbers to text, scalars in set columns to one-element sets', () => {
+    const schema = { name: 't', zOrder: [], columns: [
+      { name: 'b', type: 'bool' as const, isSet: false, id: 1 },
+      { name: 's', type: 'text' as const, isSet: false, id: 2 },
+      { name: 'ts', type: 'text' as const, isSet: true, id: 3 },
+      { name: 'ns', type: 'int' as const, isSet: true, id: 4 },
+    ] };
+    const batch: InsertBatch = {
+      rows: 3, person: ['a', 'a', 'a'], stamp: Float64Array.of(1, 2, 3), action: ['x', 'x', 'y'],
+      event: Int32Array.of(0, 1, 2), eventHash: Float64Array.of(1, 2, 3),
+      columns: {
+        b: { id: 1, cells: [true, false, null] },
+        s: { id: 2, cells: [5, 'x', null] },
+        ts: { id: 3, cells: ['a', ['b', null, 'c'], []] as never },
+        ns: { id: 4, cells: [[1, true], 7, null] as never },
+      },
+    };
+    const d = decodeDelta(encodeBatchDelta(schema, batch, Int32Array.of(0, 1, 2), Int32Array.of(0, 0, 0)));
+    expect(plain(d.columns.get(1)!)).toEqual([1, 0, null]);
+    expect(plain(d.columns.get(2)!)).toEqual(['5', 'x', null]);
+    expect(plain(d.columns.get(3)!)).toEqual([['a'], ['b', 'c'], []]);
+    expect(plain(d.columns.get(4)!)).toEqual([[1, 1], [7], []]);
+    expect(d.action.dict).toEqual(['x', 'y']);
+    expect(d.events).toBe(3);
   });
 });
