@@ -78,6 +78,10 @@ async function main(): Promise<void> {
     console.log(`restore into an empty deployment: ${fmt(rows)} rows (${restored.tables.length} tables) in ${fmt(restoreSecs, 2)} s (${fmt(rows / restoreSecs)} rows/s)`);
     const stats = await call(b.url, '/v1/admin/stats');
     console.log(`after restore the shards hold ${fmt(stats.total.rows)} rows`);
+  } catch (e) {
+    // Show what the runtime said: a failed step is easier to read with the Worker's own log.
+    console.error((b ?? a)?.log().slice(-3000) ?? '');
+    throw e;
   } finally {
     await a?.stop();
     await b?.stop();
