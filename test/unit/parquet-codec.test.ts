@@ -219,4 +219,18 @@ describe('parquet codec', () => {
       expect(batchRows(batches)).toEqual(expectedRows(rows));
     }
   });
+
+  it('writes a valid file for a table with no rows', async () => {
+    const parts: Uint8Array[] = [];
+    const enc = new ParquetTableEncoder(table, (b) => { parts.push(b); });
+    const { rows: n, bytes } = await enc.finish();
+    expect(n).toBe(0);
+    const buf = new Uint8Array(bytes);
+    let at = 0;
+    for (const p of parts) { buf.set(p, at); at += p.length; }
+    expect(Number(parquetMetadata(buf.buffer).num_rows)).toBe(0);
+    const batches: InsertBatch[] = [];
+    for await (const b of readSnapshotBatches(buf.buffer, table)) batches.push(b);
+    expect(batches).toEqual([]);
+  });
 });
