@@ -68,19 +68,45 @@ export interface RowSlice {
   nextPerson: number | null;
 }
 
+/**
+ * Codes of a slice re-numbered against only the strings they use: a slice crosses RPC with its own
+ * small dictionary instead of the partition's whole one (which, for a column of unique strings, would
+ * be sent again with every slice).
+ */
+function compactCodes(codes: Int32Array, dict: readonly string[]): { codes: Int32Array; dict: string[] } {
+  const remap = new Map<number, number>();
+  const used: string[] = [];
+  const out = new Int32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i];
+    if (c < 0) {
+      out[i] = -1;
+      continue;
+    }
+    let m = remap.get(c);
+    if (m === undefined) {
+      m = used.length;
+      used.push(dict[c]);
+      remap.set(c, m);
+    }
+    out[i] = m;
+  }
+  return { codes: out, dict: used };
+}
+
 function sliceVector(v: ColumnVector, a: number, b: number): ColumnVector {
   switch (v.kind) {
     case 'num':
       return { kind: 'num', values: v.values.slice(a, b) };
     case 'text':
-      return { kind: 'text', codes: v.codes.slice(a, b), dict: v.dict };
+      return { kind: 'text', ...compactCodes(v.codes.subarray(a, b), v.dict) };
     case 'numset': {
       const base = v.offsets[a];
       return { kind: 'numset', offsets: v.offsets.slice(a, b + 1).map((o) => o - base), values: v.values.slice(base, v.offsets[b]) };
     }
     case 'textset': {
       const base = v.offsets[a];
-      return { kind: 'textset', offsets: v.offsets.slice(a, b + 1).map((o) => o - base), codes: v.codes.slice(base, v.offsets[b]), dict: v.dict };
+      return { kind: 'textset', offsets: v.offsets.slice(a, b + 1).map((o) => o - base), ...compactCodes(v.codes.subarray(base, v.offsets[b]), v.dict) };
     }
   }
 }
@@ -114,7 +140,7 @@ function sliceBlock(block: RowBlock, a: number, b: number): RowBlock {
     length: b - a,
     stamp: block.stamp.slice(a, b),
     event: block.event.slice(a, b),
-    action: { codes: block.action.codes.slice(a, b), dict: block.action.dict },
+    action: compactCodes(block.action.codes.subarray(a, b), block.action.dict),
     columns,
   };
 }

@@ -205,6 +205,10 @@ describe('parquet codec', () => {
       while (next !== null) {
         const slice = slicePeople(source, next, maxRows);
         expect(slice.source.people.end.at(-1)).toBe(slice.source.block.length);
+        // a slice carries only the strings its rows use
+        const shipper = slice.source.block.columns.get('shipper');
+        if (shipper?.kind !== 'text') throw new Error('shipper should be text');
+        expect(shipper.dict.length).toBe(new Set([...shipper.codes].filter((c) => c >= 0)).size);
         await enc.write(slice.source);
         next = slice.nextPerson;
         slices++;
