@@ -6,12 +6,18 @@
  * no dictionaries) because it runs for every insert call; building dictionaries and person lists
  * is left to decoding, which only reads, loads and compactions do.
  */
-import type { ColumnVector } from '../../lang/columns.ts';
 import type { TableSchema } from '../../lang/schema.ts';
 import type { BatchCell, InsertBatch } from './batch.ts';
 import type { PersonKey } from './directory.ts';
 import { PackReader, PackWriter } from './pack.ts';
-import { DictBuilder, kindOf, vectorBytes, type VectorKind } from './vectors.ts';
+import { kindOf, type VectorKind } from './vectors.ts';
+
+/** A delta column as stored: text stays as strings until merged into a dictionary with others. */
+export type RawColumn =
+  | { kind: 'num'; values: Float64Array }
+  | { kind: 'text'; values: (string | null)[] }
+  | { kind: 'numset'; offsets: Int32Array; values: Float64Array }
+  | { kind: 'textset'; offsets: Int32Array; values: string[] };
 
 export interface DeltaRows {
   rows: number;
@@ -20,14 +26,14 @@ export interface DeltaRows {
   /** Per row: index into `keys`. */
   person: Int32Array;
   stamp: Float64Array;
-  action: { codes: Int32Array; dict: string[] };
+  action: string[];
   /** Per row: event number within the delta (0-based); rows of one event are consecutive. */
   event: Int32Array;
   events: number;
   /** Per row: the event's hash (idempotency key together with the person). */
   hash: Float64Array;
   /** User columns by column id. */
-  columns: Map<number, ColumnVector>;
+  columns: Map<number, RawColumn>;
 }
 
 const FORMAT = 2;
@@ -163,16 +169,6 @@ function readKeyCells(r: PackReader): { keys: PersonKey[]; person: Int32Array } 
   return { keys, person };
 }
 
-function dictEncode(values: readonly (string | null)[]): { codes: Int32Array; dict: string[] } {
-  const b = new DictBuilder();
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const s = values[i]!;
-    codes[i] = s === null ? -1 : b.code(s);
-  }
-  return { codes, dict: b.dict };
-}
-
 function offsetsOf(lengths: Int32Array): Int32Array {
   const offsets = new Int32Array(lengths.length + 1);
   for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
@@ -187,22 +183,22 @@ export function decodeDelta(bytes: Uint8Array): DeltaRows {
   const events = r.u32();
   const { keys, person } = readKeyCells(r);
   const stamp = r.f64s();
-  const action = dictEncode(r.strings());
+  const action = r.strings();
   const event = r.i32s();
   const hash = r.f64s();
   const ncols = r.u32();
-  const columns = new Map<number, ColumnVector>();
+  const columns = new Map<number, RawColumn>();
   for (let c = 0; c < ncols; c++) {
     const id = r.u32();
     const kind = KIND_OF_CODE[r.u32()];
     if (kind === 'num') columns.set(id, { kind, values: r.f64s() });
-    else if (kind === 'text') columns.set(id, { kind, ...dictEncode(r.nullableStrings()) });
+    else if (kind === 'text') columns.set(id, { kind, values: r.nullableStrings() });
     else if (kind === 'numset') {
       const offsets = offsetsOf(r.i32s());
       columns.set(id, { kind, offsets, values: r.f64s() });
     } else if (kind === 'textset') {
       const offsets = offsetsOf(r.i32s());
-      columns.set(id, { kind, offsets, ...dictEncode(r.strings()) });
+      columns.set(id, { kind, offsets, values: r.strings() });
     } else {
       throw new Error('delta: unknown column kind');
     }
@@ -210,9 +206,19 @@ export function decodeDelta(bytes: Uint8Array): DeltaRows {
   return { rows, keys, person, stamp, action, event, events, hash, columns };
 }
 
+function stringsBytes(list: readonly (string | null)[]): number {
+  let n = list.length * 8;
+  for (const x of list) if (x !== null) n += 16 + x.length * 2;
+  return n;
+}
+
 export function deltaBytes(d: DeltaRows): number {
-  let n = d.person.byteLength + d.stamp.byteLength + d.action.codes.byteLength + d.event.byteLength + d.hash.byteLength;
+  let n = d.person.byteLength + d.stamp.byteLength + stringsBytes(d.action) + d.event.byteLength + d.hash.byteLength;
   for (const k of d.keys) n += 16 + (typeof k === 'string' ? k.length * 2 : 0);
-  for (const v of d.columns.values()) n += vectorBytes(v);
+  for (const v of d.columns.values()) {
+    if (v.kind === 'num') n += v.values.byteLength;
+    else if (v.kind === 'text') n += stringsBytes(v.values);
+    else n += v.offsets.byteLength + (v.kind === 'numset' ? v.values.byteLength : stringsBytes(v.values));
+  }
   return n;
 }

@@ -18,7 +18,7 @@ import {
   chunkColumns, countChunks, deleteChunk, deleteDeltas, deleteTableData, ensureStoreSchema, readChunk, readDeltas, readVersion, writeChunk, writeDeltaRows, writeVersion,
   type StoreStorage,
 } from './sql.ts';
-import { absentVector, concatVectors, DictBuilder, gatherVector, kindOf, vectorBytes } from './vectors.ts';
+import { absentVector, appendRaw, DictBuilder, gatherVector, kindOf, vectorBytes } from './vectors.ts';
 
 export interface InsertCounts {
   /** Events stored. */
@@ -66,10 +66,13 @@ export interface TableStore {
   clear(): void;
 }
 
-/** Compaction starts once delta rows reach max(this, base rows / 4): amortised O(1) rewrite per row. */
-const COMPACT_MIN_ROWS = 16384;
-/** ... or once this many insert calls are pending (each is a SQLite value to replay on load). */
-const COMPACT_MAX_DELTAS = 512;
+/**
+ * Compaction starts once delta rows reach max(this, base rows): each row is rewritten about twice
+ * over the table's growth (amortised O(1)), and deltas cost no memory meanwhile (they live in SQLite).
+ */
+const COMPACT_MIN_ROWS = 32768;
+/** ... or once this many insert calls are pending (each is a SQLite value to decode on read/load). */
+const COMPACT_MAX_DELTAS = 1024;
 
 /** An insert between staging and commit (see ColumnarTable.stage). */
 export interface StagedInsert {
@@ -348,7 +351,7 @@ export class ColumnarTable implements TableStore {
   /** True when pending deltas are worth folding into chunks. */
   needsCompaction(): boolean {
     if (!this.loaded || this.deltas.length === 0 || this.staged > 0) return false;
-    return this.deltaRows >= Math.max(COMPACT_MIN_ROWS, this.baseRows / 4) || this.deltas.length >= COMPACT_MAX_DELTAS;
+    return this.deltaRows >= Math.max(COMPACT_MIN_ROWS, this.baseRows) || this.deltas.length >= COMPACT_MAX_DELTAS;
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -412,10 +415,9 @@ export class ColumnarTable implements TableStore {
         const r = d.rows;
         dPid.set(d.pid, at);
         dStamp.set(r.stamp, at);
-        const map = r.action.dict.map((a) => actions.code(a));
         for (let k = 0; k < r.rows; k++) {
           dEvent[at + k] = eBase + r.event[k]!;
-          dAction[at + k] = map[r.action.codes[k]!]!;
+          dAction[at + k] = actions.code(r.action[k]!);
         }
         at += r.rows;
         eBase += r.events;
@@ -461,12 +463,11 @@ export class ColumnarTable implements TableStore {
     let base = chunk === null ? absentVector(kind, this.baseRows) : decodeVector(chunk);
     if (base.kind !== kind) base = absentVector(kind, this.baseRows);
     if (order === null) return base;
-    const parts: ColumnVector[] = [base];
-    for (const d of view.deltas) {
-      const v = d.rows.columns.get(def.id);
-      parts.push(v !== undefined && v.kind === kind ? v : absentVector(kind, d.rows.rows));
-    }
-    return gatherVector(concatVectors(kind, parts), order.perm);
+    const parts = view.deltas.map((d) => {
+      const column = d.rows.columns.get(def.id);
+      return { rows: d.rows.rows, column: column?.kind === kind ? column : undefined };
+    });
+    return gatherVector(appendRaw(kind, base, parts), order.perm);
   }
 
   private column(view: View, def: ColumnDef): ColumnVector {
@@ -483,6 +484,8 @@ export class ColumnarTable implements TableStore {
   }
 
   read(columns: readonly string[]): { block: RowBlock; people: PersonDirectory } {
+    // Merging that many deltas costs about what folding them does, and folding is paid once.
+    if (this.needsCompaction()) this.fold(true);
     const view = this.ensureView();
     const out = new Map<string, ColumnVector>();
     for (const name of columns) {
@@ -508,9 +511,12 @@ export class ColumnarTable implements TableStore {
   /** No-op while inserts are staged (their people would enter the base without rows). */
   compact(): void {
     this.load();
-    if (this.deltas.length === 0 || this.staged > 0) return;
     // Keep decoded rows in memory afterwards only if readers were using them.
-    const beingRead = this.view !== null && this.view.version === this.ver;
+    this.fold(this.view !== null && this.view.version === this.ver);
+  }
+
+  private fold(beingRead: boolean): void {
+    if (this.deltas.length === 0 || this.staged > 0) return;
     const view = this.ensureView();
     const order = view.order!;
     const sql = this.storage.sql;

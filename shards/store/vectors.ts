@@ -4,6 +4,7 @@
  */
 import type { ColumnVector } from '../../lang/columns.ts';
 import type { ColumnDef } from '../../lang/schema.ts';
+import type { RawColumn } from './delta.ts';
 
 export type VectorKind = ColumnVector['kind'];
 
@@ -70,82 +71,6 @@ export class DictBuilder {
   }
 }
 
-/** Remap codes into `into`'s code space. */
-function remap(codes: Int32Array, dict: readonly string[], into: DictBuilder, out: Int32Array, at: number): void {
-  const map = new Int32Array(dict.length);
-  for (let i = 0; i < dict.length; i++) map[i] = into.code(dict[i]!);
-  for (let i = 0; i < codes.length; i++) {
-    const c = codes[i]!;
-    out[at + i] = c < 0 ? -1 : map[c]!;
-  }
-}
-
-/** Rows of all parts one after another; text dictionaries are unified (the first part's codes keep their values). */
-export function concatVectors(kind: VectorKind, parts: readonly ColumnVector[]): ColumnVector {
-  if (parts.length === 1) return parts[0]!;
-  let rows = 0;
-  for (const p of parts) rows += vectorRows(p);
-  if (kind === 'num') {
-    const values = new Float64Array(rows);
-    let at = 0;
-    for (const p of parts) {
-      if (p.kind !== 'num') throw new Error('concat: kind mismatch');
-      values.set(p.values, at);
-      at += p.values.length;
-    }
-    return { kind, values };
-  }
-  if (kind === 'text') {
-    const first = parts[0]!;
-    const b = new DictBuilder(first.kind === 'text' ? first.dict : []);
-    const codes = new Int32Array(rows);
-    let at = 0;
-    for (const p of parts) {
-      if (p.kind !== 'text') throw new Error('concat: kind mismatch');
-      remap(p.codes, p.dict, b, codes, at);
-      at += p.codes.length;
-    }
-    return { kind, codes, dict: b.dict };
-  }
-  let total = 0;
-  for (const p of parts) {
-    if (p.kind !== kind) throw new Error('concat: kind mismatch');
-    total += p.kind === 'numset' ? p.values.length : p.kind === 'textset' ? p.codes.length : 0;
-  }
-  const offsets = new Int32Array(rows + 1);
-  let row = 0;
-  let base = 0;
-  for (const p of parts) {
-    if (p.kind !== 'numset' && p.kind !== 'textset') continue;
-    const n = p.offsets.length - 1;
-    const o0 = p.offsets[0]!;
-    for (let i = 1; i <= n; i++) offsets[row + i] = base + p.offsets[i]! - o0;
-    row += n;
-    base += p.offsets[n]! - o0;
-  }
-  if (kind === 'numset') {
-    const values = new Float64Array(total);
-    let at = 0;
-    for (const p of parts) {
-      if (p.kind !== 'numset') continue;
-      values.set(p.values.subarray(p.offsets[0]!, p.offsets[p.offsets.length - 1]!), at);
-      at += p.offsets[p.offsets.length - 1]! - p.offsets[0]!;
-    }
-    return { kind, offsets, values };
-  }
-  const first = parts[0]!;
-  const b = new DictBuilder(first.kind === 'textset' ? first.dict : []);
-  const codes = new Int32Array(total);
-  let at = 0;
-  for (const p of parts) {
-    if (p.kind !== 'textset') continue;
-    const slice = p.codes.subarray(p.offsets[0]!, p.offsets[p.offsets.length - 1]!);
-    remap(slice, p.dict, b, codes, at);
-    at += slice.length;
-  }
-  return { kind, offsets, codes, dict: b.dict };
-}
-
 /** out[i] = v[perm[i]]; dictionaries are shared, not copied. */
 export function gatherVector(v: ColumnVector, perm: Int32Array): ColumnVector {
   const n = perm.length;
@@ -182,4 +107,80 @@ export function gatherVector(v: ColumnVector, perm: Int32Array): ColumnVector {
       return { kind: 'textset', offsets, codes: dst as Int32Array, dict: v.dict };
     }
   }
+}
+
+/**
+ * A base column followed by delta columns (absent where a delta lacks it), as one vector whose
+ * text codes extend the base dictionary: one dictionary lookup per delta string, no remapping.
+ */
+export function appendRaw(kind: VectorKind, base: ColumnVector, parts: readonly { rows: number; column: RawColumn | undefined }[]): ColumnVector {
+  const baseRows = vectorRows(base);
+  let rows = baseRows;
+  let elements = 0;
+  for (const p of parts) {
+    rows += p.rows;
+    const c = p.column;
+    if (c !== undefined && (c.kind === 'numset' || c.kind === 'textset')) elements += c.values.length;
+  }
+  if (kind === 'num') {
+    const values = new Float64Array(rows).fill(NaN);
+    if (base.kind === 'num') values.set(base.values);
+    let at = baseRows;
+    for (const p of parts) {
+      if (p.column?.kind === 'num') values.set(p.column.values, at);
+      at += p.rows;
+    }
+    return { kind, values };
+  }
+  if (kind === 'text') {
+    const b = new DictBuilder(base.kind === 'text' ? base.dict : []);
+    const codes = new Int32Array(rows).fill(-1);
+    if (base.kind === 'text') codes.set(base.codes);
+    let at = baseRows;
+    for (const p of parts) {
+      const c = p.column;
+      if (c?.kind === 'text') {
+        for (let i = 0; i < p.rows; i++) {
+          const s = c.values[i]!;
+          if (s !== null) codes[at + i] = b.code(s);
+        }
+      }
+      at += p.rows;
+    }
+    return { kind, codes, dict: b.dict };
+  }
+  const baseOffsets = base.kind === 'numset' || base.kind === 'textset' ? base.offsets : new Int32Array(baseRows + 1);
+  const o0 = baseOffsets[0]!;
+  const baseElements = baseOffsets[baseRows]! - o0;
+  const offsets = new Int32Array(rows + 1);
+  for (let i = 1; i <= baseRows; i++) offsets[i] = baseOffsets[i]! - o0;
+  let row = baseRows;
+  let el = baseElements;
+  for (const p of parts) {
+    const c = p.column;
+    const own = c !== undefined && c.kind === kind ? (c as { offsets: Int32Array }).offsets : null;
+    for (let i = 1; i <= p.rows; i++) offsets[row + i] = el + (own === null ? 0 : own[i]! - own[0]!);
+    row += p.rows;
+    el = offsets[row]!;
+  }
+  if (kind === 'numset') {
+    const values = new Float64Array(baseElements + elements);
+    if (base.kind === 'numset') values.set(base.values.subarray(o0, o0 + baseElements));
+    let at = baseElements;
+    for (const p of parts) {
+      if (p.column?.kind !== 'numset') continue;
+      values.set(p.column.values, at);
+      at += p.column.values.length;
+    }
+    return { kind, offsets, values };
+  }
+  const b = new DictBuilder(base.kind === 'textset' ? base.dict : []);
+  const codes = new Int32Array(baseElements + elements);
+  if (base.kind === 'textset') codes.set(base.codes.subarray(o0, o0 + baseElements));
+  let at = baseElements;
+  for (const p of parts) {
+    if (p.column?.kind !== 'textset') continue;
+    for (const s of p.column.values) codes[at++] = b.code(s);
+  }
+  return { kind, offsets, codes, dict: b.dict };
 }

@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => { await srv?.stop(); });
 
 const T0 = Date.UTC(2021, 5, 1);
-const REQUESTS = 700;
+const REQUESTS = 1150;
 const PER_REQUEST = 30;
 const ACTIONS = ['a', 'b', 'c', 'd'];
 const RANK: Record<string, number> = { c: 0, a: 1, b: 2, d: 2 };
