@@ -2,11 +2,12 @@
  * The result tree of event queries (pyql.md §7, data-model.md §5): tally on the hot path, compact
  * partial trees that cross RPC/HTTP and merge, and rendering to the JSON result shape.
  *
- * Hot path design (no allocation per tally in the steady state): children live in a Map keyed
- * by the tally key, with a last-child shortcut; all node aggregates sit in one Float64Array pool;
- * distinct keys are per person "generations": `count person` needs only the generation number,
- * numeric keys (row offsets) that arrive in increasing order need one comparison plus an append
- * to a per-person log, and only out-of-order or string keys reach a per-node Set, cleared lazily.
+ * Hot path design (no allocation per tally in the steady state): nodes are numbers, children live
+ * in a Map per node keyed by the tally key, with a last-child shortcut; all node aggregates sit in
+ * one Float64Array pool; distinct keys are per person "generations": `count person` needs only the
+ * generation number, numeric keys (row offsets) that arrive in increasing order need one comparison
+ * (the previous largest key joins a per-person log), and only out-of-order or string keys reach a
+ * per-node Set, cleared lazily.
  */
 import { DbError } from './errors.ts';
 import type { Key, Value } from './runtime/values.ts';
@@ -77,34 +78,28 @@ function kindCode(k: AggKind): number {
   }
 }
 
+/** A finite number: the only distinct keys the chain of logged keys handles (others use a Set). */
+function finite(dk: string | number): dk is number {
+  return typeof dk === 'number' && dk - dk === 0;
+}
+
 /**
- * Every node owns `size` consecutive slots of the tree's Float64Array pool, starting at `off`
- * (one contiguous pool instead of an array per node: one pointer less to chase per update).
+ * Nodes are integers (the root is 0), not objects: a node's aggregates are `size` consecutive
+ * slots of one Float64Array pool starting at node * size, and its key, children and last-child
+ * shortcut sit in arrays indexed by node. Compiled call sites hold on to node numbers (see
+ * `child`/`add`), so a cached lookup costs no hashing and no object load.
+ *
  * Slots of a node (SA = segments * aggs, A = aggs; slot j = segment * A + aggregator):
- * [0, SA) primary aggregate, [SA, 2SA) contribution counts, [2SA, 2SA+A) generation the node last
- * saw per aggregator; then only what the aggregators need: keyed aggregators 3 slots each (Set
- * generation, largest numeric key logged, head of the node's chain in the person's key log), sum
- * and avg one low part per segment, value one stamp per segment. A `count person` tree needs 3
- * slots per node.
+ * [0, SA) primary aggregate, [SA, SA+A) generation the node last saw per aggregator; then only
+ * what the aggregators need: contribution counts per segment for min/max/avg/value (and sum when
+ * an avg exists, so partials carry them), keyed aggregators 2 slots (largest numeric key of this
+ * generation, head of the node's chain in the person's key log), sum and avg one low part per
+ * segment, value one stamp per segment. A `count` aggregator's contributions are its count. A
+ * `count person` tree needs 2 slots per node.
  *
  * Sums are double-doubles (hi + lo, accumulated with TwoSum): for realistic inputs they are exact,
  * so the rendered sum does not depend on how rows were split over partitions or merged.
  */
-class TreeNode {
-  children: Map<Key, TreeNode> | null = null;
-  /** The child found last: consecutive rows often tally the same key, and `===` beats hashing. */
-  lastKey: Key = null;
-  lastChild: TreeNode | null = null;
-  readonly off: number;
-  seen: (Set<string | number> | undefined)[] | null = null;
-  vals: Key[] | null;
-
-  constructor(off: number, valueSlots: number) {
-    this.off = off;
-    this.vals = valueSlots > 0 ? new Array<Key>(valueSlots).fill(null) : null;
-  }
-}
-
 export class ResultTree {
   readonly aggs: AggSpec[];
   readonly segmentCount: number;
@@ -115,19 +110,30 @@ export class ResultTree {
   private readonly check: Uint8Array;
   private readonly size: number;
   private readonly hasValue: boolean;
+  private readonly hasAvg: boolean;
+  private readonly hasSum: boolean;
   private readonly genOff: number;
-  /** Every aggregator is a distinct `count person`: tally takes the short path. */
+  /** Every aggregator is a distinct `count person`: updates take the short path. */
   private readonly personOnly: boolean;
-  /** Per aggregator: slot offset of [Set generation, largest key, chain head], or -1. */
+  /** Per aggregator: slot offset of the per-segment contribution counts, or -1 (count: the count itself). */
+  private readonly nOff: Int32Array;
+  /** Per aggregator: slot offset of [largest key, chain head], or -1. */
   private readonly keyOff: Int32Array;
   /** Per aggregator: slot offset of the per-segment low parts (sum/avg), or -1. */
   private readonly loOff: Int32Array;
   /** Per aggregator: slot offset of the per-segment value stamps (value), or -1. */
   private readonly stOff: Int32Array;
-  private readonly root: TreeNode;
   private gen = 1;
   private pool: Float64Array;
-  private used = 0;
+  private nodes = 1;
+  private kids: (Map<Key, number> | null)[] = [null];
+  /** Per node, the child found last: consecutive rows often tally the same key, and `===` beats hashing. */
+  private lastKey: Key[] = [null];
+  private lastKid = new Int32Array(64);
+  /** `value` aggregates (keys, not numbers): node * SA + j. */
+  private vals: Key[] = [];
+  /** Keys of (node * A + aggregator) that left the chain for a Set this generation. */
+  private readonly sets = new Map<number, Set<string | number>>();
   /**
    * The current person's logged distinct keys, shared by all nodes: entry e is (key, previous entry
    * of the same node and aggregator). Appending is sequential and needs no per-node buffers.
@@ -144,7 +150,9 @@ export class ResultTree {
     this.kinds = Int8Array.from(aggs, (a) => kindCode(a.kind));
     this.check = Uint8Array.from(aggs, (a) => (a.all ? CHECK_NONE : a.source.type === 'person' ? CHECK_PERSON : CHECK_KEY));
     this.hasValue = aggs.some((a) => a.kind === 'value');
-    this.genOff = 2 * this.SA;
+    this.hasAvg = aggs.some((a) => a.kind === 'avg');
+    this.hasSum = this.hasAvg || aggs.some((a) => a.kind === 'sum');
+    this.genOff = this.SA;
     this.personOnly = this.check.every((c, i) => c === CHECK_PERSON && this.kinds[i] === K_COUNT);
     let next = this.genOff + this.A;
     const take = (n: number): number => {
@@ -152,23 +160,14 @@ export class ResultTree {
       next += n;
       return at;
     };
-    this.keyOff = Int32Array.from(aggs, (_, i) => (this.check[i] === CHECK_KEY ? take(3) : -1));
+    const needsN = (k: number): boolean => k !== K_COUNT && (k !== K_SUM || this.hasAvg);
+    this.nOff = Int32Array.from(this.kinds, (k) => (needsN(k) ? take(segmentCount) : -1));
+    this.keyOff = Int32Array.from(aggs, (_, i) => (this.check[i] === CHECK_KEY ? take(2) : -1));
     this.loOff = Int32Array.from(aggs, (a) => (a.kind === 'sum' || a.kind === 'avg' ? take(segmentCount) : -1));
     this.stOff = Int32Array.from(aggs, (a) => (a.kind === 'value' ? take(segmentCount) : -1));
     this.size = next;
     this.pool = new Float64Array(this.size * 64);
-    this.root = this.newNode();
-  }
-
-  private newNode(): TreeNode {
-    const off = this.used;
-    this.used += this.size;
-    if (this.used > this.pool.length) {
-      const grown = new Float64Array(this.pool.length * 2);
-      grown.set(this.pool);
-      this.pool = grown;
-    }
-    return new TreeNode(off, this.hasValue ? this.SA : 0);
+    if (this.hasValue) this.vals = new Array<Key>(this.SA).fill(null);
   }
 
   /** Starts a new person (or a new run of the same person for another segment): distinct keys reset. */
@@ -179,7 +178,7 @@ export class ResultTree {
 
   /** True when nothing has been tallied. */
   isEmpty(): boolean {
-    return this.root.children === null;
+    return this.kids[0] === null;
   }
 
   /**
@@ -197,28 +196,57 @@ export class ResultTree {
     if (depth > MAX_TALLY_DEPTH) {
       throw new DbError('run_time', 'tally_depth', `tally takes at most ${MAX_TALLY_DEPTH} keys, got ${depth}`);
     }
-    const base = segment * this.A;
-    let parent = this.root;
+    let node = 0;
     for (let d = 0; d < depth; d++) {
       const k = keys[d]!;
       if (k === null || k !== k) break;
       if (typeof k === 'object') throw new DbError('run_time', 'bad_tally_key', 'tally keys must be str, int, float or bool');
-      let node: TreeNode | null | undefined = parent.lastChild;
-      if (parent.lastKey !== k || node === null) {
-        let map = parent.children;
-        if (map === null) map = parent.children = new Map();
-        node = map.get(k);
-        if (node === undefined) {
-          node = this.newNode();
-          map.set(k, node);
-        }
-        parent.lastKey = k;
-        parent.lastChild = node;
-      }
-      if (this.personOnly) this.countPeople(node.off + base, node.off + this.genOff, values);
-      else this.update(node, segment, base, values, distinct, stamp);
-      parent = node;
+      node = this.child(node, k);
+      this.add(node, segment, values, distinct, stamp);
     }
+  }
+
+  /**
+   * The child of `parent` (0 = the root) under a valid key (str, number other than NaN, bool),
+   * created when new. For compiled call sites that cache node numbers; `add` then updates it.
+   */
+  child(parent: number, k: Key): number {
+    if (this.lastKey[parent] === k) return this.lastKid[parent]!;
+    let map = this.kids[parent]!;
+    if (map === null) map = this.kids[parent] = new Map();
+    let c = map.get(k);
+    if (c === undefined) {
+      c = this.newNode();
+      map.set(k, c);
+    }
+    this.lastKey[parent] = k;
+    this.lastKid[parent] = c;
+    return c;
+  }
+
+  /** Adds the current row to one node (see `tally` for the arguments). */
+  add(node: number, segment: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
+    const o = node * this.size;
+    if (this.personOnly) this.countPeople(o + segment * this.A, o + this.genOff, values);
+    else this.update(node, o, segment, values, distinct, stamp);
+  }
+
+  private newNode(): number {
+    const n = this.nodes++;
+    if (this.nodes * this.size > this.pool.length) {
+      const grown = new Float64Array(this.pool.length * 2);
+      grown.set(this.pool);
+      this.pool = grown;
+    }
+    if (n >= this.lastKid.length) {
+      const grown = new Int32Array(this.lastKid.length * 2);
+      grown.set(this.lastKid);
+      this.lastKid = grown;
+    }
+    this.kids.push(null);
+    this.lastKey.push(null);
+    if (this.hasValue) for (let j = 0; j < this.SA; j++) this.vals.push(null);
+    return n;
   }
 
   /** The `count person`-only tree (the default aggregate): a generation check per aggregator. */
@@ -229,22 +257,17 @@ export class ResultTree {
       if (f[g + i] === gen || values[i] === null) continue;
       f[g + i] = gen;
       f[j + i]! += 1;
-      f[j + this.SA + i]! += 1;
     }
   }
 
-  private update(node: TreeNode, segment: number, base: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
+  private update(node: number, o: number, segment: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
     const f = this.pool;
-    const o = node.off;
     const A = this.A;
-    const SA = this.SA;
     const gen = this.gen;
     const kinds = this.kinds;
     const check = this.check;
     const genOff = this.genOff;
-    const keyOff = this.keyOff;
-    const loOff = this.loOff;
-    const stOff = this.stOff;
+    const base = segment * A;
     for (let i = 0; i < A; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
@@ -265,21 +288,18 @@ export class ResultTree {
       } else if (mode === CHECK_KEY) {
         const dk = distinct[i]!;
         const gi = o + genOff + i;
-        const ko = o + keyOff[i]!;
+        const ko = o + this.keyOff[i]!;
         if (f[gi] !== gen) {
+          // First key of the generation: it becomes the largest, the chain is empty.
           f[gi] = gen;
-          f[ko + 2] = -1;
-          if (typeof dk === 'number') {
-            f[ko + 1] = dk;
-            this.logPush(node, i, dk);
-          } else {
-            this.toSetMode(node, i).add(dk);
-          }
-        } else if (typeof dk === 'number' && dk > f[ko + 1]!) {
-          // The common case: a numeric key above every key logged so far is new.
-          f[ko + 1] = dk;
-          this.logPush(node, i, dk);
-        } else if (!this.laterSighting(node, i, dk)) {
+          f[ko + 1] = -1;
+          if (finite(dk)) f[ko] = dk;
+          else this.toSetMode(node, ko, i, false).add(dk);
+        } else if (finite(dk) && dk > f[ko]!) {
+          // The common case: a numeric key above every key so far is new; the old largest joins the chain.
+          if (this.logPush(ko, f[ko]!)) f[ko] = dk;
+          else this.toSetMode(node, ko, i, true).add(dk);
+        } else if (!this.laterSighting(node, ko, i, dk)) {
           continue;
         }
       }
@@ -287,103 +307,97 @@ export class ResultTree {
       switch (kind) {
         case K_COUNT:
           f[j]! += 1;
-          break;
+          continue;
         case K_SUM:
         case K_AVG: {
           const hi = f[j]!;
           const s = hi + x;
           const bb = s - hi;
-          f[o + loOff[i]! + segment]! += hi - (s - bb) + (x - bb);
+          f[o + this.loOff[i]! + segment]! += hi - (s - bb) + (x - bb);
           f[j] = s;
           break;
         }
         case K_MIN:
-          if (f[SA + j] === 0 || x < f[j]!) f[j] = x;
+          if (f[o + this.nOff[i]! + segment] === 0 || x < f[j]!) f[j] = x;
           break;
         case K_MAX:
-          if (f[SA + j] === 0 || x > f[j]!) f[j] = x;
+          if (f[o + this.nOff[i]! + segment] === 0 || x > f[j]!) f[j] = x;
           break;
         case K_VALUE: {
           const key = v as Key;
-          const vals = node.vals!;
-          const si = o + stOff[i]! + segment;
-          if (f[SA + j] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, vals[j - o]!) > 0)) {
-            vals[j - o] = key;
+          const vj = node * this.SA + base + i;
+          const si = o + this.stOff[i]! + segment;
+          if (f[o + this.nOff[i]! + segment] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, this.vals[vj]!) > 0)) {
+            this.vals[vj] = key;
             f[si] = stamp;
           }
           break;
         }
       }
-      f[SA + j]! += 1;
+      const n = this.nOff[i]!;
+      if (n >= 0) f[o + n + segment]! += 1;
     }
   }
 
   /**
-   * Second and later distinct keys of a person at a node. Numeric keys (row offsets from the
-   * compiler) mostly arrive in increasing order, so a key above the largest one logged is new
-   * (handled inline in `update`); otherwise a short chain of logged keys answers, and failing that
-   * a Set, rebuilt lazily once per generation.
+   * A later key of the person at a node that is not above the largest numeric key: equal to it,
+   * found in the node's chain (up to SHORT_CHAIN entries) or, failing that, in a Set that takes
+   * over for the rest of the generation (string and non-finite keys always use the Set).
    */
-  private laterSighting(node: TreeNode, i: number, dk: string | number): boolean {
+  private laterSighting(node: number, ko: number, i: number, dk: string | number): boolean {
     const f = this.pool;
-    const ko = node.off + this.keyOff[i]!;
-    if (f[ko] !== this.gen) {
-      if (typeof dk === 'number') {
+    if (f[ko] !== Infinity) {
+      if (finite(dk)) {
+        if (dk === f[ko]) return false;
         const log = this.log;
         let steps = 0;
-        let e = f[ko + 2]!;
+        let e = f[ko + 1]!;
         for (; e >= 0 && steps <= SHORT_CHAIN; e = log[2 * e + 1]!, steps++) if (log[2 * e] === dk) return false;
-        if (e < 0) {
-          if (dk > f[ko + 1]!) f[ko + 1] = dk;
-          this.logPush(node, i, dk);
-          return true;
-        }
+        if (e < 0 && this.logPush(ko, dk)) return true;
       }
-      this.toSetMode(node, i);
+      this.toSetMode(node, ko, i, true);
     }
-    const s = node.seen![i]!;
+    const s = this.sets.get(node * this.A + i)!;
     if (s.has(dk)) return false;
     s.add(dk);
     return true;
   }
 
-  /** Moves a node's keys of this generation (its chain) into its Set, which it returns. */
-  private toSetMode(node: TreeNode, i: number): Set<string | number> {
+  /**
+   * Moves a node's keys of this generation (the largest, when it is one, and the chain) into its
+   * Set, which it returns; the largest key becomes Infinity, which sends later keys to the Set.
+   */
+  private toSetMode(node: number, ko: number, i: number, withLargest: boolean): Set<string | number> {
     const f = this.pool;
-    const ko = node.off + this.keyOff[i]!;
-    let seen = node.seen;
-    if (seen === null) seen = node.seen = new Array<Set<string | number> | undefined>(this.A).fill(undefined);
-    let s = seen[i];
-    if (s === undefined) s = seen[i] = new Set();
+    const id = node * this.A + i;
+    let s = this.sets.get(id);
+    if (s === undefined) this.sets.set(id, (s = new Set()));
     s.clear();
+    if (withLargest) s.add(f[ko]!);
     const log = this.log;
-    for (let e = f[ko + 2]!; e >= 0; e = log[2 * e + 1]!) s.add(log[2 * e]!);
-    f[ko] = this.gen;
-    f[ko + 1] = Infinity; // every later key of this generation goes through the Set
+    for (let e = f[ko + 1]!; e >= 0; e = log[2 * e + 1]!) s.add(log[2 * e]!);
+    f[ko] = Infinity;
     return s;
   }
 
-  /** Appends a key to the chain of (node, aggregator). */
-  private logPush(node: TreeNode, i: number, dk: number): void {
+  /** Appends a key to the chain of (node, aggregator) at slot `ko`; false when the log is full. */
+  private logPush(ko: number, dk: number): boolean {
     const e = this.logUsed;
     if (2 * e + 2 > this.log.length) {
-      if (e >= LOG_CAP) {
-        this.toSetMode(node, i).add(dk);
-        return;
-      }
+      if (e >= LOG_CAP) return false;
       const grown = new Float64Array(this.log.length * 2);
       grown.set(this.log);
       this.log = grown;
     }
-    const hi = node.off + this.keyOff[i]! + 2;
     this.log[2 * e] = dk;
-    this.log[2 * e + 1] = this.pool[hi]!;
-    this.pool[hi] = e;
+    this.log[2 * e + 1] = this.pool[ko + 1]!;
+    this.pool[ko + 1] = e;
     this.logUsed = e + 1;
+    return true;
   }
 
   toPartial(): PartialTree {
-    return { v: 1, aggs: this.aggs, segs: this.segmentCount, _: this.partialChildren(this.root) };
+    return { v: 1, aggs: this.aggs, segs: this.segmentCount, _: this.partialChildren(0) };
   }
 
   /** Per-segment slots of some aggregators spread to one entry per slot j (0 for the others). */
@@ -396,29 +410,39 @@ export class ResultTree {
     return out;
   }
 
-  private partialChildren(node: TreeNode): PartialNode[] {
+  /** Contributions per slot j (a count's contributions are the count itself). */
+  private contributions(o: number): number[] {
+    const out = new Array<number>(this.SA);
+    for (let j = 0; j < this.SA; j++) {
+      const at = this.nOff[j % this.A]!;
+      out[j] = at < 0 ? this.pool[o + j]! : this.pool[o + at + Math.floor(j / this.A)]!;
+    }
+    return out;
+  }
+
+  private partialChildren(node: number): PartialNode[] {
     const out: PartialNode[] = [];
-    if (node.children === null) return out;
+    const map = this.kids[node]!;
+    if (map === null) return out;
     const SA = this.SA;
     const A = this.A;
-    const hasAvg = this.kinds.includes(K_AVG);
-    const hasSum = hasAvg || this.kinds.includes(K_SUM);
     const f = this.pool;
-    for (const [k, child] of node.children) {
-      const o = child.off;
+    for (const [k, child] of map) {
+      const o = child * this.size;
       const a: Cell[] = new Array<Cell>(SA);
       for (let j = 0; j < SA; j++) {
-        const kind = this.kinds[j % A]!;
-        const has = f[o + SA + j]! > 0;
+        const i = j % A;
+        const kind = this.kinds[i]!;
+        const has = kind === K_COUNT || f[o + this.nOff[i]! + Math.floor(j / A)]! > 0;
         if (kind === K_MIN || kind === K_MAX) a[j] = has ? f[o + j]! : null;
-        else if (kind === K_VALUE) a[j] = has ? child.vals![j]! : null;
+        else if (kind === K_VALUE) a[j] = has ? this.vals[child * SA + j]! : null;
         else a[j] = f[o + j]!;
       }
       const p: PartialNode = { k, a };
-      if (hasSum) p.l = this.perSlot(o, this.loOff);
-      if (hasAvg) p.n = Array.from(f.subarray(o + SA, o + 2 * SA));
+      if (this.hasSum) p.l = this.perSlot(o, this.loOff);
+      if (this.hasAvg) p.n = this.contributions(o);
       if (this.hasValue) p.t = this.perSlot(o, this.stOff);
-      if (child.children !== null) p._ = this.partialChildren(child);
+      if (this.kids[child] !== null) p._ = this.partialChildren(child);
       out.push(p);
     }
     return out;

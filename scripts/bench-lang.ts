@@ -1,7 +1,8 @@
 /**
  * PyQL benchmark: three scripts over 1,000,000 synthetic rows (10,000 people) held in memory as
  * one RowBlock, exactly the representation the shards decode into. Prints rows/s per script.
- * Run: `npm run bench:lang`.
+ * Run: `npm run bench:lang` (env: REPS=runs, ONLY=script numbers, LANG_ONLY=0 skips the
+ * language-only figures).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -146,13 +147,16 @@ function main(): void {
   const langOnly = process.argv.includes('--lang-only');
   const { slices } = buildData();
   const reps = Number(process.env.REPS ?? 12);
+  // ONLY=2 (or ONLY=1,3) runs just those scripts: quicker before/after comparisons.
+  const only = process.env.ONLY?.split(',').map(Number) ?? null;
   if (!langOnly) {
     console.log(`PyQL bench: ${ROWS.toLocaleString('en-US')} rows, ${PEOPLE.toLocaleString('en-US')} people, node ${process.version}, best of ${reps - 2} runs`);
   }
-  for (const { name, target, script } of SCRIPTS) {
+  for (const [n, { name, target, script }] of SCRIPTS.entries()) {
+    if (only !== null && !only.includes(n + 1)) continue;
     const program = compile(script, schema, { mode: 'event' });
     if (langOnly) {
-      const sink = { beginPerson() {}, tally() {} } as unknown as ResultTree;
+      const sink = { beginPerson() {}, tally() {}, child: () => 0, add() {} } as unknown as ResultTree;
       console.log(`${name}\n    language only (tally results discarded): ${rates(time(program, slices, () => sink, reps))}`);
       continue;
     }
@@ -160,7 +164,7 @@ function main(): void {
     const ok = ROWS / t.wall / 1000 >= target / 1e6 ? 'ok' : 'BELOW TARGET';
     console.log(`${name}\n    ${rates(t)}; target ${target / 1e6}M (wall): ${ok}`);
   }
-  if (!langOnly) {
+  if (!langOnly && process.env.LANG_ONLY !== '0') {
     execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--lang-only'], { stdio: 'inherit' });
   }
 }
