@@ -108,9 +108,12 @@ async function main(): Promise<void> {
     const it = batches();
     const worker = async (): Promise<void> => {
       for (let next = it.next(); !next.done; next = it.next()) {
-        const r = await srv.post(`/v1/insert/${T}`, next.value);
+        let r = await srv.post(`/v1/insert/${T}`, next.value);
+        // wrangler dev restarts the worker when any source file changes (other work in the tree);
+        // inserts are idempotent, so a retry is safe.
+        for (let tries = 0; r.status === 503 && tries < 5; tries++) r = await srv.post(`/v1/insert/${T}`, next.value);
         if (r.status !== 200) throw new Error(`insert: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-        inserted += (r.body as { inserted: number }).inserted;
+        inserted += (r.body as { inserted: number; duplicates: number }).inserted + (r.body as { duplicates: number }).duplicates;
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
