@@ -4,15 +4,17 @@
  * per person (results are identical either way; tests compare both paths).
  *
  * Recognised shapes (after {{param}} substitution; comments and blank lines ignored):
- *   match where COND:          COND := TEST ('or' TEST)*, optionally parenthesised
+ *   match where COND:          COND := ALL ('or' ALL)*, optionally parenthesised;
+ *                              ALL := TEST ('and' TEST)*, all on one scalar column
  *       tally | tally()        TEST := col in [lit, ...] | lit in col | col == lit | col = lit
  *                                      | col is lit | col <|<=|>|>= number   (numeric scalar columns)
  *   population('s') | union('a','b') | intersection('a','b') | difference('a','b') | complement('a')
  *
  * Why these are exact: a person is a member when some row satisfies COND; each TEST is a property of
  * a single row's value of one column, and a disjunction holds on some row iff one of its tests holds
- * on some row, so membership is the union of the postings of the values that pass. `and`, `!=` and
- * `not` are excluded because they need two tests on the same row or rows where the value is absent.
+ * on some row, so membership is the union of the postings of the values that pass. `!=`, `not` and
+ * `and` across columns are excluded: they need rows where the value is absent, or two tests on
+ * the same row.
  */
 import type { ColumnDef, TableSchema } from '../../lang/schema.ts';
 import type { IndexKey } from '../index/values.ts';
@@ -91,11 +93,31 @@ export function planSegment(script: string, schema: TableSchema): IndexPlan | nu
   while (cond.length >= 2 && isOp(cond[0], '(') && isOp(cond[cond.length - 1], ')') && closes(cond)) cond = cond.slice(1, -1);
   const tests: { column: string; test: ValueTest }[] = [];
   for (const part of splitTopLevel(cond, 'or')) {
-    const t = planTest(part, schema);
+    const t = planConjunction(splitTopLevel(part, 'and'), schema);
     if (t === null) return null;
     tests.push(t);
   }
   return { kind: 'values', tests };
+}
+
+/**
+ * `a and b and ...` is exact only when every test reads the same scalar column: then one row's
+ * single value must pass them all, which is a property of the value. Tests on different columns (or
+ * on a set column, whose row holds several values) need the same row and are left to the script.
+ */
+function planConjunction(parts: Tok[][], schema: TableSchema): { column: string; test: ValueTest } | null {
+  const tests: { column: string; test: ValueTest }[] = [];
+  for (const p of parts) {
+    const t = planTest(p, schema);
+    if (t === null) return null;
+    tests.push(t);
+  }
+  if (tests.length === 1) return tests[0];
+  const column = tests[0].column;
+  const def = column === 'action' ? null : schema.columns.find((c) => c.name === column);
+  if (def?.isSet === true || tests.some((t) => t.column !== column)) return null;
+  const fs = tests.map((t) => t.test);
+  return { column, test: (k) => fs.every((f) => f(k)) };
 }
 
 function planMath(toks: Tok[]): IndexPlan | null {

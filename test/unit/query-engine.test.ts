@@ -122,6 +122,7 @@ const SEGMENTS: SegmentDef[] = [
   ['pricey', 'match where price >= 500:\n    tally()'],
   ['cheap', 'match where (price < 10.5 or cart_size <= 0):\n    tally()'],
   ['okay', 'match where ok == True:\n    tally()'],
+  ['midrange', 'match where price >= 100 and price < 200 or cart_size == 5:\n    tally()'],
   ['buyers', "match where action in ['purchase']:\n    tally()"],
   ['both', "intersection('home', 'outdoor')"],
   ['either', "union('home', 'pricey')"],
@@ -143,7 +144,7 @@ describe('segments from indexes', () => {
     expect(fast.counts).toEqual(slow.counts);
     expect(fast.counts.every((c) => c > 0)).toBe(true);
     // the column-only ones really skipped the scan
-    const onlyPlans = runQuery(deps(false), schema, src, req([{ kind: 'segments', sections: SEGMENTS.slice(0, 13), force: false }]));
+    const onlyPlans = runQuery(deps(false), schema, src, req([{ kind: 'segments', sections: SEGMENTS.slice(0, 14), force: false }]));
     expect(onlyPlans.rowsScanned).toBe(0);
     // and memberships (not just counts) agree: use each segment in an event query
     for (const d of SEGMENTS) {

@@ -37,6 +37,9 @@ describe('planSegment', () => {
     const or = tests("match where (action == 'purchase' or price > 100):\n  tally")!;
     expect(or.length).toBe(2);
     expect(tests('match where ok == True:\n  tally')![0](true)).toBe(true);
+    const range = tests('match where price >= 10 and price < 20 or price == 99:\n  tally')!;
+    expect(range.length).toBe(2);
+    expect([range[0](10), range[0](19.5), range[0](20), range[0](9)]).toEqual([true, true, false, false]);
     expect(planSegment("union('a', 'b')", schema)).toEqual({ kind: 'math', op: 'union', names: ['a', 'b'] });
     expect(planSegment("compliment('a')", schema)).toEqual({ kind: 'math', op: 'complement', names: ['a'] });
   });
@@ -44,6 +47,7 @@ describe('planSegment', () => {
     for (const s of [
       "match where product_group != 'x':\n  tally",
       "match where product_name == 'a' and price > 3:\n  tally",
+      "match where product_group == 'a' and product_group == 'b':\n  tally",
       "match where not product_name == 'a':\n  tally",
       "match where product_name not in ['a']:\n  tally",
       "match where product_name is not None:\n  tally",
