@@ -84,6 +84,7 @@ describe('accepted scripts are valid PyQL', () => {
       "match where product_name is 'x':\n  tally",
       'match where ok == True:\n  tally',
       "match where product_name == 'it\\'s':\n  tally",
+      'match where price >= 10 and price < 20 or price == 99:\n  tally',
     ]) {
       expect(planSegment(script, schema), script).not.toBeNull();
       expect(() => compile(script, schema, { mode: 'segment' }), script).not.toThrow();
