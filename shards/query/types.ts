@@ -10,7 +10,7 @@ import type { HistogramPartial } from './histogram.ts';
 /** A named segment as registered in the sentinel (from a `@segment` section). */
 export interface SegmentDef {
   name: string;
-  /** The section's script (after parameter substitution). */
+  /** The section's script, dedented as written. */
   script: string;
   /** Milliseconds a computed result stays fresh for `use_cached` (0 = never). */
   ttl: number;
@@ -44,6 +44,6 @@ export type StepResult =
 
 export interface QueryResponse {
   results: StepResult[];
-  /** Rows scanned by per-person execution (for throughput figures). */
+  /** Rows visited by per-person execution (0 when indexes answered everything). */
   rowsScanned: number;
 }
