@@ -83,6 +83,8 @@ export interface StagedInsert {
   bytes: Uint8Array | null;
   /** The table version this insert produces (its delta key). */
   seq: number;
+  /** The table's in-memory generation at staging; a clear or reload in between voids the insert. */
+  epoch: number;
 }
 
 /** A committed delta: only its size stays in memory; its rows are read back from SQLite when needed. */
@@ -158,6 +160,8 @@ export class ColumnarTable implements TableStore {
   private view: View | null = null;
   /** Staged inserts not yet applied. */
   private staged = 0;
+  /** Bumped whenever in-memory state is reset, so inserts staged before are dropped, not applied. */
+  private epoch = 0;
   /** People with applied rows: pids at or above this belong to staged inserts only. */
   private visiblePeople = 0;
 
@@ -250,6 +254,7 @@ export class ColumnarTable implements TableStore {
 
   /** Forget everything in memory; the next call reloads from SQLite (after a failed transaction). */
   private unload(): void {
+    this.epoch++;
     this.loaded = false;
     this.ver = 0;
     this.people = new PersonIndex();
@@ -318,11 +323,11 @@ export class ColumnarTable implements TableStore {
         a = b;
       }
       const counts = { inserted, duplicates, rows: kept };
-      if (kept === 0) return { table: this, counts, pid: null, bytes: null, seq: 0 };
+      if (kept === 0) return { table: this, counts, pid: null, bytes: null, seq: 0, epoch: this.epoch };
       const pid = pickPid.slice(0, kept);
       const bytes = encodeBatchDelta(this.schema, batch, pick.subarray(0, kept), pid);
       this.staged++;
-      return { table: this, counts, pid, bytes, seq: this.ver + this.staged };
+      return { table: this, counts, pid, bytes, seq: this.ver + this.staged, epoch: this.epoch };
     } catch (e) {
       this.unload();
       throw e;
@@ -331,12 +336,12 @@ export class ColumnarTable implements TableStore {
 
   /** Second half: the SQL write (the caller wraps one or more of these in a transaction). */
   writeStaged(s: StagedInsert): void {
-    if (s.bytes !== null) writeDeltaRows(this.storage.sql, this.name, s.seq, s.bytes);
+    if (s.bytes !== null && s.epoch === this.epoch) writeDeltaRows(this.storage.sql, this.name, s.seq, s.bytes);
   }
 
   /** After the write committed: make the rows readable. Staged inserts are applied in stage order. */
   applyStaged(s: StagedInsert): void {
-    if (s.pid === null) return;
+    if (s.pid === null || s.epoch !== this.epoch) return;
     this.staged--;
     this.ver = s.seq;
     this.pushDelta(s.seq, s.pid.length, s.pid);

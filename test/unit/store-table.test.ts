@@ -350,4 +350,20 @@ describe('GroupCommit', () => {
     await group.commit(t.stage(toBatch([a, b])));
     expect(actual(t)).toEqual(expected([a, b]));
   });
+
+  it('drops inserts staged before a clear instead of applying them to the cleared table', async () => {
+    const storage = nodeStorage();
+    const group = new GroupCommit(storage);
+    const t = new ColumnarTable(storage, SCHEMA);
+    const a: Ev = { person: 'a', stamp: 1, action: 'buy', rows: [{}] };
+    const pending = group.commit(t.stage(toBatch([a])));
+    t.clear();
+    await pending;
+    expect(t.read([]).block.length).toBe(0);
+    expect(new ColumnarTable(storage, SCHEMA).read([]).block.length).toBe(0);
+    const v = t.version;
+    await group.commit(t.stage(toBatch([a])));
+    expect(t.version).toBe(v + 1);
+    expect(actual(new ColumnarTable(storage, SCHEMA))).toEqual(expected([a]));
+  });
 });
