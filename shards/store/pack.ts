@@ -7,13 +7,25 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * One working buffer reused by successive writers (encoding is synchronous and writers are not
+ * nested), so an insert allocates only its exact-size result instead of a growing buffer.
+ */
+let spare: Uint8Array | null = null;
+const SPARE_MAX_BYTES = 4 << 20;
+
 export class PackWriter {
   private buf: Uint8Array;
   private view: DataView;
   private pos = 0;
 
   constructor(initialBytes = 1024) {
-    this.buf = new Uint8Array(initialBytes);
+    if (spare !== null && spare.length >= initialBytes) {
+      this.buf = spare;
+      spare = null;
+    } else {
+      this.buf = new Uint8Array(initialBytes);
+    }
     this.view = new DataView(this.buf.buffer);
   }
 
@@ -97,8 +109,12 @@ export class PackWriter {
     this.u8s(encoder.encode(list.join('')));
   }
 
+  /** The bytes written, as an exact-size copy; the writer must not be used afterwards. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = this.buf.slice(0, this.pos);
+    if (this.buf.length <= SPARE_MAX_BYTES && (spare === null || spare.length < this.buf.length)) spare = this.buf;
+    this.pos = 0;
+    return out;
   }
 }
 
