@@ -66,7 +66,7 @@ export class ExprCompiler {
   }
 
   /** Slot of a plain (non-set) text column or the action built-in, for code comparisons. */
-  private textColumn(e: Expr): number | null {
+  textColumn(e: Expr): number | null {
     if (e.k !== 'name' || this.isVar(e)) return null;
     if (e.name === 'action') return ACTION_SLOT;
     const i = this.cols.slots.get(e.name);

@@ -7,10 +7,12 @@
  * has the same stamp and the same with-value; that row's offset is the key.
  */
 import type { Expr } from './ast.ts';
-import { EXIT_SIGNAL, type Frame } from './frame.ts';
+import { ACTION_SLOT, EXIT_SIGNAL, type Frame } from './frame.ts';
 import type { ColumnAccess, Ev, ExprCompiler } from './compile-expr.ts';
 import type { Resolution } from './check.ts';
-import type { AggSpec, ResultTree } from './result.ts';
+import { MAX_TALLY_DEPTH, type AggSpec, type ResultTree } from './result.ts';
+import { CodeCache } from './code-cache.ts';
+import { DbError } from './errors.ts';
 import { pyStr, type Key, type Value } from './runtime/values.ts';
 
 type AggFn = (f: Frame) => void;
@@ -48,7 +50,10 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
     const keyFns = args.map((a) => cx.expr(a));
     const keys = new Array<Key>(k).fill(null);
     const computeAggs = combine(aggFns);
-    if (k === 1) {
+    // Keys that are text columns (or action) read straight from the block go by dictionary code.
+    const textSlots = args.map((a) => cx.textColumn(a));
+    const coded = k <= MAX_TALLY_DEPTH && textSlots.some((t) => t !== null);
+    if (k === 1 && !coded) {
       const k0 = keyFns[0]!;
       let lastRun = -1;
       let lastKey: Value = null;
@@ -75,6 +80,7 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         return null;
       };
     }
+    /** Key per position, or for a coded position its dictionary code until `decode` runs. */
     const raw = new Array<Value>(k).fill(null);
     /** A set-valued key (a set column) tallies each element in turn; an empty set acts as None. */
     const expand = (f: Frame, tree: ResultTree, level: number, depth: number): void => {
@@ -109,23 +115,75 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
       lastDepth = depth;
       return same;
     };
+    if (!coded) {
+      return (f) => {
+        const tree = f.result;
+        if (tree === null) return null;
+        let depth = 0;
+        let sets = false;
+        for (; depth < k; depth++) {
+          const v = keyFns[depth]!(f);
+          if (v === null) break;
+          if (v instanceof Set) sets = true;
+          raw[depth] = v;
+          keys[depth] = v as Key;
+        }
+        if (depth === 0) return null;
+        if (personOnly && repeat(f, depth, sets)) return null;
+        computeAggs(f);
+        if (sets) expand(f, tree, 0, depth);
+        else tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);
+        return null;
+      };
+    }
+    const slotOf = Int32Array.from(textSlots, (t) => (t === null ? 0 : t));
+    const isCoded = Uint8Array.from(textSlots, (t) => (t === null ? 0 : 1));
+    const caches = textSlots.map(() => new CodeCache());
+    const dictOf = (f: Frame, d: number): readonly string[] => {
+      const slot = slotOf[d]!;
+      return slot === ACTION_SLOT ? f.actionDict : f.dicts[slot]!;
+    };
     return (f) => {
       const tree = f.result;
       if (tree === null) return null;
       let depth = 0;
       let sets = false;
       for (; depth < k; depth++) {
-        const v = keyFns[depth]!(f);
-        if (v === null) break;
-        if (v instanceof Set) sets = true;
-        raw[depth] = v;
-        keys[depth] = v as Key;
+        if (isCoded[depth] === 1) {
+          const slot = slotOf[depth]!;
+          const c = (slot === ACTION_SLOT ? f.actionCodes : f.codes[slot]!)[f.row]!;
+          if (c < 0) break;
+          raw[depth] = c;
+        } else {
+          const v = keyFns[depth]!(f);
+          if (v === null) break;
+          if (v instanceof Set) sets = true;
+          raw[depth] = v;
+        }
       }
       if (depth === 0) return null;
       if (personOnly && repeat(f, depth, sets)) return null;
       computeAggs(f);
-      if (sets) expand(f, tree, 0, depth);
-      else tree.tally(keys, depth, f.segment, values, distinct, f.stamp[f.row]!);
+      const segment = f.segment;
+      const stamp = f.stamp[f.row]!;
+      if (sets) {
+        for (let d = 0; d < depth; d++) if (isCoded[d] === 1) raw[d] = dictOf(f, d)[raw[d] as number]!;
+        expand(f, tree, 0, depth);
+        return null;
+      }
+      // The same walk as ResultTree.tally, with coded keys found through the call site's caches.
+      let node = 0;
+      for (let d = 0; d < depth; d++) {
+        const v = raw[d]!;
+        if (isCoded[d] === 1) {
+          node = caches[d]!.child(tree, node, dictOf(f, d), v as number);
+        } else {
+          if (v !== v) break;
+          if (typeof v === 'object') throw new DbError('run_time', 'bad_tally_key', 'tally keys must be str, int, float or bool');
+          node = tree.child(node, v);
+        }
+        tree.add(node, segment, values, distinct, stamp);
+      }
       return null;
     };
   };
