@@ -56,6 +56,14 @@ const SEGMENTS = `@segment home
     intersection('home', 'outdoor')
 @segment not_home
     complement('home')
+@segment home_by_script
+    match where product_group in ['basement', 'garage', 'kitchen']:
+        x = 1
+        tally()
+@segment pricey_by_script
+    match where product_price >= 400:
+        if True:
+            tally()
 @segment viewers_then_buyers
     match where action == 'view':
         match where action == 'purchase':
@@ -117,6 +125,11 @@ async function answers(partitions: number): Promise<unknown[]> {
 describe('partition-count invariant', () => {
   it('gives identical JSON for 1, 5 and 24 partitions', async () => {
     const one = await answers(1);
+    // the same segments answered from value indexes and by running the script per person
+    const seg = Object.fromEntries((one[0] as any)._.map((n: any) => [n.g, n.c[0]]));
+    expect(seg.home).toBeGreaterThan(0);
+    expect(seg.home_by_script).toBe(seg.home);
+    expect(seg.pricey_by_script).toBe(seg.pricey);
     expect(JSON.stringify(one).length).toBeGreaterThan(2000);
     expect(await answers(5)).toEqual(one);
     expect(await answers(24)).toEqual(one);
