@@ -87,7 +87,7 @@ function finite(dk: string | number): dk is number {
  * Nodes are integers (the root is 0), not objects: a node's aggregates are `size` consecutive
  * slots of one Float64Array pool starting at node * size, and its key, children and last-child
  * shortcut sit in arrays indexed by node. Compiled call sites hold on to node numbers (see
- * `child`/`add`), so a cached lookup costs no hashing and no object load.
+ * `child`/`addPath`), so a cached lookup costs no hashing and no object load.
  *
  * Slots of a node (SA = segments * aggs, A = aggs; slot j = segment * A + aggregator):
  * [0, SA) primary aggregate, [SA, SA+A) generation the node last saw per aggregator; then only
@@ -130,6 +130,8 @@ export class ResultTree {
   /** Per node, the child found last: consecutive rows often tally the same key, and `===` beats hashing. */
   private lastKey: Key[] = [null];
   private lastKid = new Int32Array(64);
+  /** `tally`'s path of nodes. */
+  private readonly path = new Int32Array(MAX_TALLY_DEPTH);
   /** `value` aggregates (keys, not numbers): node * SA + j. */
   private vals: Key[] = [];
   /** Keys of (node * A + aggregator) that left the chain for a Set this generation. */
@@ -196,19 +198,24 @@ export class ResultTree {
     if (depth > MAX_TALLY_DEPTH) {
       throw new DbError('run_time', 'tally_depth', `tally takes at most ${MAX_TALLY_DEPTH} keys, got ${depth}`);
     }
+    const path = this.path;
     let node = 0;
-    for (let d = 0; d < depth; d++) {
+    let d = 0;
+    for (; d < depth; d++) {
       const k = keys[d]!;
       if (k === null || k !== k) break;
-      if (typeof k === 'object') throw new DbError('run_time', 'bad_tally_key', 'tally keys must be str, int, float or bool');
-      node = this.child(node, k);
-      this.add(node, segment, values, distinct, stamp);
+      if (typeof k === 'object') {
+        this.addPath(path, d, segment, values, distinct, stamp);
+        throw new DbError('run_time', 'bad_tally_key', 'tally keys must be str, int, float or bool');
+      }
+      node = path[d] = this.child(node, k);
     }
+    this.addPath(path, d, segment, values, distinct, stamp);
   }
 
   /**
    * The child of `parent` (0 = the root) under a valid key (str, number other than NaN, bool),
-   * created when new. For compiled call sites that cache node numbers; `add` then updates it.
+   * created when new. For compiled call sites that cache node numbers; `addPath` then updates them.
    */
   child(parent: number, k: Key): number {
     if (this.lastKey[parent] === k) return this.lastKid[parent]!;
@@ -222,13 +229,6 @@ export class ResultTree {
     this.lastKey[parent] = k;
     this.lastKid[parent] = c;
     return c;
-  }
-
-  /** Adds the current row to one node (see `tally` for the arguments). */
-  add(node: number, segment: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
-    const o = node * this.size;
-    if (this.personOnly) this.countPeople(o + segment * this.A, o + this.genOff, values);
-    else this.update(node, o, segment, values, distinct, stamp);
   }
 
   private newNode(): number {
@@ -249,29 +249,55 @@ export class ResultTree {
     return n;
   }
 
-  /** The `count person`-only tree (the default aggregate): a generation check per aggregator. */
-  private countPeople(j: number, g: number, values: readonly Value[]): void {
+  /**
+   * Adds the current row to the nodes `path[0..depth)` (a node and its descendants, as `child`
+   * returned them; see `tally` for the other arguments). Aggregator-major: each value is read and
+   * checked once, then applied to every node of the path.
+   */
+  addPath(
+    path: Int32Array,
+    depth: number,
+    segment: number,
+    values: readonly Value[],
+    distinct: readonly (string | number)[],
+    stamp: number,
+  ): void {
     const f = this.pool;
-    const gen = this.gen;
-    for (let i = 0; i < this.A; i++) {
-      if (f[g + i] === gen || values[i] === null) continue;
-      f[g + i] = gen;
-      f[j + i]! += 1;
-    }
-  }
-
-  private update(node: number, o: number, segment: number, values: readonly Value[], distinct: readonly (string | number)[], stamp: number): void {
-    const f = this.pool;
+    const size = this.size;
     const A = this.A;
     const gen = this.gen;
-    const kinds = this.kinds;
-    const check = this.check;
-    const genOff = this.genOff;
     const base = segment * A;
+    if (this.personOnly) {
+      // The `count person`-only tree (the default aggregate): a generation check per aggregator.
+      for (let i = 0; i < A; i++) {
+        if (values[i] === null) continue;
+        const g = this.genOff + i;
+        for (let d = 0; d < depth; d++) {
+          const o = path[d]! * size;
+          if (f[o + g] === gen) continue;
+          f[o + g] = gen;
+          f[o + base + i]! += 1;
+        }
+      }
+      return;
+    }
     for (let i = 0; i < A; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
-      const kind = kinds[i]!;
+      const kind = this.kinds[i]!;
+      const mode = this.check[i]!;
+      const g = this.genOff + i;
+      const j = base + i;
+      if (mode === CHECK_PERSON && kind === K_COUNT) {
+        // `count person`: a generation check per node, as in a `count person`-only tree.
+        for (let d = 0; d < depth; d++) {
+          const o = path[d]! * size;
+          if (f[o + g] === gen) continue;
+          f[o + g] = gen;
+          f[o + j]! += 1;
+        }
+        continue;
+      }
       let x = 0;
       if (kind !== K_COUNT) {
         if (typeof v === 'number') x = v;
@@ -279,63 +305,66 @@ export class ResultTree {
         else if (kind !== K_VALUE || typeof v !== 'string') continue;
         if (x !== x) continue;
       }
-      const mode = check[i]!;
-      if (mode === CHECK_PERSON) {
-        // The key is the person itself: one contribution per generation.
-        const gi = o + genOff + i;
-        if (f[gi] === gen) continue;
-        f[gi] = gen;
-      } else if (mode === CHECK_KEY) {
-        const dk = distinct[i]!;
-        const gi = o + genOff + i;
-        const ko = o + this.keyOff[i]!;
-        if (f[gi] !== gen) {
-          // First key of the generation: it becomes the largest, the chain is empty.
-          f[gi] = gen;
-          f[ko + 1] = -1;
-          if (finite(dk)) f[ko] = dk;
-          else this.toSetMode(node, ko, i, false).add(dk);
-        } else if (finite(dk) && dk > f[ko]!) {
-          // The common case: a numeric key above every key so far is new; the old largest joins the chain.
-          if (this.logPush(ko, f[ko]!)) f[ko] = dk;
-          else this.toSetMode(node, ko, i, true).add(dk);
-        } else if (!this.laterSighting(node, ko, i, dk)) {
-          continue;
-        }
-      }
-      const j = o + base + i;
-      switch (kind) {
-        case K_COUNT:
-          f[j]! += 1;
-          continue;
-        case K_SUM:
-        case K_AVG: {
-          const hi = f[j]!;
-          const s = hi + x;
-          const bb = s - hi;
-          f[o + this.loOff[i]! + segment]! += hi - (s - bb) + (x - bb);
-          f[j] = s;
-          break;
-        }
-        case K_MIN:
-          if (f[o + this.nOff[i]! + segment] === 0 || x < f[j]!) f[j] = x;
-          break;
-        case K_MAX:
-          if (f[o + this.nOff[i]! + segment] === 0 || x > f[j]!) f[j] = x;
-          break;
-        case K_VALUE: {
-          const key = v as Key;
-          const vj = node * this.SA + base + i;
-          const si = o + this.stOff[i]! + segment;
-          if (f[o + this.nOff[i]! + segment] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, this.vals[vj]!) > 0)) {
-            this.vals[vj] = key;
-            f[si] = stamp;
+      const dk = mode === CHECK_KEY ? distinct[i]! : 0;
+      const numeric = finite(dk);
+      const kOff = this.keyOff[i]!;
+      const counted = this.nOff[i]! >= 0;
+      const nOff = this.nOff[i]! + segment;
+      for (let d = 0; d < depth; d++) {
+        const node = path[d]!;
+        const o = node * size;
+        if (mode === CHECK_PERSON) {
+          // The key is the person itself: one contribution per generation.
+          if (f[o + g] === gen) continue;
+          f[o + g] = gen;
+        } else if (mode === CHECK_KEY) {
+          const ko = o + kOff;
+          if (f[o + g] !== gen) {
+            // First key of the generation: it becomes the largest, the chain is empty.
+            f[o + g] = gen;
+            f[ko + 1] = -1;
+            if (numeric) f[ko] = dk as number;
+            else this.toSetMode(node, ko, i, false).add(dk);
+          } else if (numeric && dk > f[ko]!) {
+            // The common case: a numeric key above every key so far is new; the old largest joins the chain.
+            if (this.logPush(ko, f[ko]!)) f[ko] = dk as number;
+            else this.toSetMode(node, ko, i, true).add(dk);
+          } else if (!this.laterSighting(node, ko, i, dk)) {
+            continue;
           }
-          break;
         }
+        switch (kind) {
+          case K_COUNT:
+            f[o + j]! += 1;
+            continue;
+          case K_SUM:
+          case K_AVG: {
+            const hi = f[o + j]!;
+            const s = hi + x;
+            const bb = s - hi;
+            f[o + this.loOff[i]! + segment]! += hi - (s - bb) + (x - bb);
+            f[o + j] = s;
+            break;
+          }
+          case K_MIN:
+            if (f[o + nOff] === 0 || x < f[o + j]!) f[o + j] = x;
+            break;
+          case K_MAX:
+            if (f[o + nOff] === 0 || x > f[o + j]!) f[o + j] = x;
+            break;
+          case K_VALUE: {
+            const key = v as Key;
+            const vj = node * this.SA + j;
+            const si = o + this.stOff[i]! + segment;
+            if (f[o + nOff] === 0 || stamp > f[si]! || (stamp === f[si] && keyCompare(key, this.vals[vj]!) > 0)) {
+              this.vals[vj] = key;
+              f[si] = stamp;
+            }
+            break;
+          }
+        }
+        if (counted) f[o + nOff]! += 1;
       }
-      const n = this.nOff[i]!;
-      if (n >= 0) f[o + n + segment]! += 1;
     }
   }
 

@@ -139,6 +139,7 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
     const slotOf = Int32Array.from(textSlots, (t) => (t === null ? 0 : t));
     const isCoded = Uint8Array.from(textSlots, (t) => (t === null ? 0 : 1));
     const caches = textSlots.map(() => new CodeCache());
+    const path = new Int32Array(k);
     const dictOf = (f: Frame, d: number): readonly string[] => {
       const slot = slotOf[d]!;
       return slot === ACTION_SLOT ? f.actionDict : f.dicts[slot]!;
@@ -173,17 +174,22 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
       }
       // The same walk as ResultTree.tally, with coded keys found through the call site's caches.
       let node = 0;
-      for (let d = 0; d < depth; d++) {
+      let d = 0;
+      for (; d < depth; d++) {
         const v = raw[d]!;
         if (isCoded[d] === 1) {
           node = caches[d]!.child(tree, node, dictOf(f, d), v as number);
         } else {
           if (v !== v) break;
-          if (typeof v === 'object') throw new DbError('run_time', 'bad_tally_key', 'tally keys must be str, int, float or bool');
+          if (typeof v === 'object') {
+            tree.addPath(path, d, segment, values, distinct, stamp);
+            throw new DbError('run_time', 'bad_tally_key', 'tally keys must be str, int, float or bool');
+          }
           node = tree.child(node, v);
         }
-        tree.add(node, segment, values, distinct, stamp);
+        path[d] = node;
       }
+      tree.addPath(path, d, segment, values, distinct, stamp);
       return null;
     };
   };

@@ -156,7 +156,7 @@ function main(): void {
     if (only !== null && !only.includes(n + 1)) continue;
     const program = compile(script, schema, { mode: 'event' });
     if (langOnly) {
-      const sink = { beginPerson() {}, tally() {}, child: () => 0, add() {} } as unknown as ResultTree;
+      const sink = { beginPerson() {}, tally() {}, child: () => 0, addPath() {} } as unknown as ResultTree;
       console.log(`${name}\n    language only (tally results discarded): ${rates(time(program, slices, () => sink, reps))}`);
       continue;
     }

@@ -1,8 +1,8 @@
 /**
  * ResultTree micro-benchmark: tallies the way compiled PyQL makes them (reused value and distinct
  * buffers; distinct keys = person id / row offset), 1,000,000 rows over 10,000 people, no script
- * around them. Text keys go by dictionary code through per-position CodeCaches and `child`/`add`,
- * as compiled call sites with column keys do; `tally()` with string keys is measured too.
+ * around them. Text keys go by dictionary code through per-position CodeCaches and `child`,
+ * as compiled call sites with column keys do (then `addPath`); `tally()` with string keys is measured too.
  * Prints CPU time per million tallies for each shape.
  * Run: `npm exec -- node scripts/bench-tally.ts`.
  */
@@ -47,6 +47,7 @@ const count: AggSpec = { kind: 'count', alias: 'rows', source: { type: 'column',
 function run(aggs: AggSpec[], depth: number, revisit: boolean, coded: boolean): { ms: number; nodes: number } {
   const keys: Key[] = [null, null];
   const caches = [new CodeCache(), new CodeCache()];
+  const path = new Int32Array(2);
   const values: Value[] = new Array<Value>(aggs.length).fill(NaN); // doubles, as compiled code keeps them
   const distinct: (string | number)[] = new Array<string | number>(aggs.length).fill(0);
   const tree = new ResultTree(aggs);
@@ -63,12 +64,9 @@ function run(aggs: AggSpec[], depth: number, revisit: boolean, coded: boolean): 
         distinct[i] = aggs[i] === person ? id : r - first;
       }
       if (coded) {
-        let node = caches[0]!.child(tree, 0, countries, country[r]!);
-        tree.add(node, 0, values, distinct, stamp[r]!);
-        if (depth > 1) {
-          node = caches[1]!.child(tree, node, products, product[r]!);
-          tree.add(node, 0, values, distinct, stamp[r]!);
-        }
+        path[0] = caches[0]!.child(tree, 0, countries, country[r]!);
+        if (depth > 1) path[1] = caches[1]!.child(tree, path[0]!, products, product[r]!);
+        tree.addPath(path, depth, 0, values, distinct, stamp[r]!);
       } else {
         keys[0] = countries[country[r]!]!;
         keys[1] = products[product[r]!]!;
