@@ -144,6 +144,28 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
       const slot = slotOf[d]!;
       return slot === ACTION_SLOT ? f.actionDict : f.dicts[slot]!;
     };
+    if (k === 1) {
+      // One text-column key (`tally(country)`): no path to walk.
+      const slot = slotOf[0]!;
+      const cache = caches[0]!;
+      let lastRun = -1;
+      let lastCode = -1;
+      return (f) => {
+        const tree = f.result;
+        if (tree === null) return null;
+        const c = (slot === ACTION_SLOT ? f.actionCodes : f.codes[slot]!)[f.row]!;
+        if (c < 0) return null;
+        if (personOnly) {
+          if (lastRun === f.runSeq && lastCode === c) return null;
+          lastRun = f.runSeq;
+          lastCode = c;
+        }
+        computeAggs(f);
+        path[0] = cache.child(tree, 0, dictOf(f, 0), c);
+        tree.addPath(path, 1, f.segment, values, distinct, f.stamp[f.row]!);
+        return null;
+      };
+    }
     return (f) => {
       const tree = f.result;
       if (tree === null) return null;
