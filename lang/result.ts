@@ -306,7 +306,7 @@ export class ResultTree {
         if (x !== x) continue;
       }
       const dk = mode === CHECK_KEY ? distinct[i]! : 0;
-      const numeric = finite(dk);
+      const numeric = typeof dk === 'number' && dk - dk === 0; // finite(dk), spelled out for the JIT
       const kOff = this.keyOff[i]!;
       const counted = this.nOff[i]! >= 0;
       const nOff = this.nOff[i]! + segment;
@@ -327,8 +327,20 @@ export class ResultTree {
             else this.toSetMode(node, ko, i, false).add(dk);
           } else if (numeric && dk > f[ko]!) {
             // The common case: a numeric key above every key so far is new; the old largest joins the chain.
-            if (this.logPush(ko, f[ko]!)) f[ko] = dk as number;
-            else this.toSetMode(node, ko, i, true).add(dk);
+            const e = this.logUsed;
+            const log = this.log;
+            if (2 * e + 2 <= log.length) {
+              // logPush inlined: the hottest line of a tally with a column aggregator.
+              log[2 * e] = f[ko]!;
+              log[2 * e + 1] = f[ko + 1]!;
+              f[ko + 1] = e;
+              this.logUsed = e + 1;
+              f[ko] = dk as number;
+            } else if (this.logPush(ko, f[ko]!)) {
+              f[ko] = dk as number;
+            } else {
+              this.toSetMode(node, ko, i, true).add(dk);
+            }
           } else if (!this.laterSighting(node, ko, i, dk)) {
             continue;
           }
