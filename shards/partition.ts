@@ -51,11 +51,32 @@ export class PartitionShard extends DurableObject {
     return this.group;
   }
 
+  /** Highest config epoch the sentinel has announced (shards/sentinel.ts); persisted, read once. */
+  private seenEpoch: number | null = null;
+
+  private get knownEpoch(): number {
+    this.seenEpoch ??= this.ctx.storage.kv.get<number>('config_epoch') ?? 0;
+    return this.seenEpoch;
+  }
+
+  /** The sentinel announces each config change here before answering it. */
+  async adoptEpoch(epoch: number): Promise<void> {
+    if (epoch <= this.knownEpoch) return;
+    this.ctx.storage.kv.put('config_epoch', epoch);
+    this.seenEpoch = epoch;
+  }
+
   /**
    * Stores the batch; resolves after its SQLite transaction (shared with concurrent inserts, see
    * GroupCommit) has committed. `inserted`/`duplicates` count events, `rows` the rows stored.
+   * `epoch` is the config epoch the caller's schema came from: older than an announced one → the
+   * `stale_config` error and nothing stored (the router refreshes its config and retries). Callers
+   * that have just read the config from the sentinel may omit it.
    */
-  async insert(schema: TableSchema, batch: InsertBatch): Promise<Outcome<InsertCounts>> {
+  async insert(schema: TableSchema, batch: InsertBatch, epoch?: number): Promise<Outcome<InsertCounts>> {
+    if (epoch !== undefined && epoch < this.knownEpoch) {
+      return { ok: false, error: { class: 'config', message: 'stale_config', detail: `config epoch ${epoch} is older than ${this.knownEpoch}` } };
+    }
     const staged = outcome(() => this.store.table(schema).stage(batch));
     if (!staged.ok) return staged;
     await this.commits.commit(staged.value);

@@ -3,7 +3,10 @@
  * partition count, node identity, tables with their schemas, z-order and the column id counter.
  * Every change replaces `version` with a fresh random token, so routers can cache the config and
  * check it with one cheap call (`state(knownVersion)`), and a restored older image is never mistaken
- * for the current one. RPC methods return Outcome values (error classes do not survive RPC).
+ * for the current one. Every change also raises `epoch` and tells every partition shard the new epoch
+ * before it answers, so the insert path can skip the sentinel: the router sends its cached epoch with
+ * each shard insert and a shard that has seen a newer one rejects it (`stale_config`).
+ * RPC methods return Outcome values (error classes do not survive RPC).
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { ErrorBody, Outcome } from '../lang/errors.ts';
@@ -13,6 +16,7 @@ import { columnNameProblem, definitionProblem, tableNameProblem, typeProblem, ty
 import { dumpStorage, loadStorage, type StorageDump } from './snapshot/storage-dump.ts';
 import { SegmentRegistry, type DueSegments } from './query/registry.ts';
 import type { SegmentDef } from './query/types.ts';
+import type { PartitionShard } from './partition.ts';
 
 export const SENTINEL_NAME = 'sentinel';
 export const MAX_PARTITIONS = 1000;
@@ -20,6 +24,8 @@ export const MAX_PARTITIONS = 1000;
 export interface ClusterState {
   /** Random token replaced on every change. */
   version: string;
+  /** Counter raised on every change (never lowered, even by a restore); shards reject inserts made with an older one. */
+  epoch: number;
   /** Null until `PUT /v1/cluster/init`. */
   partitions: number | null;
   /** This node's identity, created at init. */
@@ -70,7 +76,21 @@ export class Sentinel extends DurableObject {
   private bump(): void {
     const v = crypto.randomUUID();
     this.set('version', v);
+    this.set('epoch', String(this.epoch() + 1));
     this.currentVersion = v;
+  }
+
+  private epoch(): number {
+    return Number(this.get('epoch') ?? '0');
+  }
+
+  /** Tells every partition shard the current epoch; called after each change, before answering. */
+  private async announce(): Promise<void> {
+    const partitions = this.partitions();
+    if (partitions === null) return;
+    const epoch = this.epoch();
+    const ns = (this.env as { PARTITIONS: DurableObjectNamespace<PartitionShard> }).PARTITIONS;
+    await Promise.all(Array.from({ length: partitions }, (_, p) => ns.get(ns.idFromName('p' + p)).adoptEpoch(epoch)));
   }
 
   private readTable(name: string): TableSchema | null {
@@ -112,7 +132,7 @@ export class Sentinel extends DurableObject {
     for (const row of this.ctx.storage.sql.exec<{ name: string; schema: string }>('SELECT name, schema FROM tables ORDER BY created, name')) {
       tables[row.name] = JSON.parse(row.schema) as TableSchema;
     }
-    return { version, partitions: this.partitions(), node: this.get('node'), tables };
+    return { version, epoch: this.epoch(), partitions: this.partitions(), node: this.get('node'), tables };
   }
 
   /** Snapshot (issue 5): the whole storage as JSON text (a StorageDump), so config, segments and triggers travel with a snapshot. */
@@ -122,8 +142,12 @@ export class Sentinel extends DurableObject {
 
   /** Restore (issue 5): replace all storage with a snapshot's image; a fresh version makes every router reload. */
   async loadState(json: string): Promise<void> {
+    const before = this.epoch();
     await loadStorage(this.ctx.storage, JSON.parse(json) as StorageDump);
+    // The image's epoch may be older than what shards have seen: continue above both.
+    this.set('epoch', String(Math.max(before, this.epoch())));
     this.bump();
+    await this.announce();
   }
 
   async init(partitions: number): Promise<Outcome<{ partitions: number; node: string }>> {
@@ -138,6 +162,7 @@ export class Sentinel extends DurableObject {
       this.set('node', node);
       this.bump();
     });
+    await this.announce();
     return ok({ partitions, node });
   }
 
@@ -155,6 +180,7 @@ export class Sentinel extends DurableObject {
       this.bump();
       return created;
     });
+    await this.announce();
     return ok(schema);
   }
 
@@ -170,6 +196,7 @@ export class Sentinel extends DurableObject {
       this.writeTable(schema, 0);
       this.bump();
     });
+    await this.announce();
     return ok(schema);
   }
 
@@ -186,6 +213,7 @@ export class Sentinel extends DurableObject {
       this.writeTable(schema, 0);
       this.bump();
     });
+    await this.announce();
     return ok({ schema, dropped });
   }
 

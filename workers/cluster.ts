@@ -17,6 +17,13 @@ export interface Env {
 
 let cached: ClusterState | null = null;
 
+export interface InsertTarget {
+  schema: TableSchema;
+  partitions: number;
+  /** Config epoch the schema belongs to. */
+  epoch: number;
+}
+
 /**
  * Durable Object ids by name, per isolate: `idFromName` hashes the name every time, and ids (unlike
  * stubs) are plain values that may outlive a request. Keyed per namespace object.
@@ -61,6 +68,26 @@ export class Cluster {
     const s = await this.state();
     if (s.partitions === null) fail('config', 'cluster_not_initialised', 'the cluster is not initialised: PUT /v1/cluster/init?partitions=N first');
     return s.partitions;
+  }
+
+  /**
+   * For the insert path: the table's schema from the isolate's cached config without a sentinel round
+   * trip (shards check `epoch`, see PartitionShard.insert); the sentinel is asked only when nothing
+   * cached answers, or after `refresh()`.
+   */
+  async insertTarget(table: string): Promise<InsertTarget> {
+    const s = this.current ?? cached;
+    const t = s?.tables[table];
+    if (s !== null && s.partitions !== null && t !== undefined) return { schema: t, partitions: s.partitions, epoch: s.epoch };
+    const schema = await this.schema(table);
+    const fresh = await this.state();
+    return { schema, partitions: fresh.partitions as number, epoch: fresh.epoch };
+  }
+
+  /** Drops this request's view and reads the config from the sentinel again. */
+  async refresh(): Promise<void> {
+    this.current = null;
+    await this.state();
   }
 
   async schema(table: string): Promise<TableSchema> {

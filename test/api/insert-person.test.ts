@@ -227,6 +227,13 @@ describe('schema changes', () => {
     await srv.post('/v1/insert/ev', [{ person: 'dropper', stamp: T0 + 2, action: 'c', _: { temp: 5 } }]);
     expect((await person('sid=dropper')).rows[2].attr).toEqual({ temp: 5 });
   });
+  it('an insert right after a column is added stores it on every partition (the router re-reads a stale cached schema)', async () => {
+    expect((await srv.post('/v1/insert/ev', [{ person: 'warm', stamp: T0, action: 'a' }])).status).toBe(200);
+    expect((await srv.put('/v1/table/ev/column/fresh?type=int')).status).toBe(200);
+    const evs = Array.from({ length: 40 }, (_, i) => ({ person: 'fresh' + i, stamp: T0, action: 'a', _: { fresh: i } }));
+    expect((await srv.post('/v1/insert/ev', evs)).body).toMatchObject({ inserted: 40, unknown_attributes: 0 });
+    for (const i of [0, 13, 39]) expect((await person('sid=fresh' + i)).rows[0].attr).toEqual({ fresh: i });
+  });
 });
 
 describe('durability', () => {

@@ -9,6 +9,7 @@ import { BatchBuilder } from '../ingest/batch-builder.ts';
 import { checkEventCount, decoderFor, readBody } from '../ingest/body.ts';
 import { columnLookup, parseEvent, type UnknownAttributes } from '../ingest/event.ts';
 import { bodyParquetFile, insertParquet, isParquetBody, r2KeyOf, r2ParquetFile } from '../ingest/parquet-insert.ts';
+import type { InsertTarget } from '../cluster.ts';
 import type { RouteContext, RouteDef } from '../route.ts';
 
 interface Rejection {
@@ -16,20 +17,17 @@ interface Rejection {
   error: string;
 }
 
-async function insert(c: RouteContext): Promise<Response> {
-  const contentType = c.req.headers.get('content-type');
-  // The config round trip to the sentinel and the body upload overlap.
-  const [schema, body] = await Promise.all([c.cluster.schema(c.params.table), readBody(c.req)]);
-  const partitions = await c.cluster.partitions();
-  // Parquet bodies and {"r2_key"} imports (issue 5) are read in batches by workers/ingest/parquet-insert.ts.
-  if (isParquetBody(contentType)) return insertParquet(c.cluster, schema, bodyParquetFile(body));
-  const decode = decoderFor(contentType);
-  const r2Key = r2KeyOf(body);
-  if (r2Key !== null) return insertParquet(c.cluster, schema, await r2ParquetFile(c.env.SNAPSHOTS, r2Key));
-  const events = await decode(body);
-  checkEventCount(events.length);
+/** One validation pass over the body: per-shard batches and per-event rejections. */
+interface Prepared {
+  builders: Map<number, BatchBuilder>;
+  rejected: Rejection[];
+  unknown: UnknownAttributes;
+  rows: number;
+}
 
-  const lookup = columnLookup(schema);
+/** Validates and expands every event against `target`; `only` restricts the batches built to those partitions. */
+function prepare(events: unknown[], target: InsertTarget, only: Set<number> | null): Prepared {
+  const lookup = columnLookup(target.schema);
   const unknown: UnknownAttributes = { count: 0, names: new Set() };
   const rejected: Rejection[] = [];
   const builders = new Map<number, BatchBuilder>();
@@ -43,38 +41,80 @@ async function insert(c: RouteContext): Promise<Response> {
     }
     let p = partitionCache.get(ev.person);
     if (p === undefined) {
-      p = partitionOf(ev.person, partitions);
+      p = partitionOf(ev.person, target.partitions);
       partitionCache.set(ev.person, p);
     }
+    rows += ev.rows.length;
+    if (only !== null && !only.has(p)) continue;
     let b = builders.get(p);
     if (b === undefined) builders.set(p, (b = new BatchBuilder(lookup)));
     b.add(ev);
-    rows += ev.rows.length;
+  }
+  return { builders, rejected, unknown, rows };
+}
+
+/** Most refreshes a request makes when shards keep reporting a newer config (concurrent schema changes). */
+const MAX_REFRESHES = 3;
+
+async function insert(c: RouteContext): Promise<Response> {
+  const contentType = c.req.headers.get('content-type');
+  // The body upload overlaps the config lookup (usually the isolate's cached config, no round trip).
+  const [cachedTarget, body] = await Promise.all([c.cluster.insertTarget(c.params.table), readBody(c.req)]);
+  // Parquet bodies and {"r2_key"} imports (issue 5) are read in batches by workers/ingest/parquet-insert.ts,
+  // against the sentinel's current schema.
+  if (isParquetBody(contentType)) return insertParquet(c.cluster, await c.cluster.schema(c.params.table), bodyParquetFile(body));
+  const decode = decoderFor(contentType);
+  const r2Key = r2KeyOf(body);
+  if (r2Key !== null) return insertParquet(c.cluster, await c.cluster.schema(c.params.table), await r2ParquetFile(c.env.SNAPSHOTS, r2Key));
+  const events = await decode(body);
+  checkEventCount(events.length);
+
+  let target = cachedTarget;
+  let pass = prepare(events, target, null);
+  if (events.length > 0 && pass.rejected.length === events.length) {
+    // Rejections may come from a stale cached schema (a column added since): judge against the current one.
+    await c.cluster.refresh();
+    target = await c.cluster.insertTarget(c.params.table);
+    pass = prepare(events, target, null);
+    if (pass.rejected.length === events.length) {
+      const { rejected } = pass;
+      return errorResponse(
+        { class: 'insert', message: 'all_rejected', detail: `all ${events.length} events were rejected; first: event ${rejected[0].index}: ${rejected[0].error}` },
+        { rejected },
+      );
+    }
   }
 
-  if (events.length > 0 && rejected.length === events.length) {
-    return errorResponse(
-      { class: 'insert', message: 'all_rejected', detail: `all ${events.length} events were rejected; first: event ${rejected[0].index}: ${rejected[0].error}` },
-      { rejected },
-    );
-  }
-
-  const results = await Promise.all(
-    [...builders].map(async ([p, b]) => unwrap(await c.cluster.shard(p).insert(schema, b.build()))),
-  );
   let inserted = 0, duplicates = 0;
-  for (const r of results) {
-    inserted += r.inserted;
-    duplicates += r.duplicates;
+  for (let refreshes = 0; ; refreshes++) {
+    const results = await Promise.all(
+      [...pass.builders].map(async ([p, b]) => ({ p, r: await c.cluster.shard(p).insert(target.schema, b.build(), target.epoch) })),
+    );
+    const stale = new Set<number>();
+    for (const { p, r } of results) {
+      if (!r.ok && r.error.message === 'stale_config' && refreshes < MAX_REFRESHES) {
+        stale.add(p);
+        continue;
+      }
+      const v = unwrap(r);
+      inserted += v.inserted;
+      duplicates += v.duplicates;
+    }
+    if (stale.size === 0) break;
+    // A schema change finished after this isolate cached the config: the shards that said so get the
+    // events again, validated against the current schema (the others have already committed theirs).
+    await c.cluster.refresh();
+    target = await c.cluster.insertTarget(c.params.table);
+    pass = prepare(events, target, stale);
   }
   return Response.json({
     message: 'yummy',
     inserted,
     duplicates,
-    rows,
-    rejected,
-    unknown_attributes: unknown.count,
-    unknown_columns: [...unknown.names],
+    rows: pass.rows,
+    rejected: pass.rejected,
+    unknown_attributes: pass.unknown.count,
+    unknown_columns: [...pass.unknown.names],
   });
 }
 
