@@ -60,9 +60,17 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Last resort if a test runner dies without afterAll: never leave workerd running.
-  process.on('exit', () => {
+  const killAll = (): void => {
     for (const child of live) killGroup(child, 'SIGKILL');
-  });
+  };
+  process.on('exit', killAll);
+  // A signal skips 'exit'; kill the groups, then re-raise so the signal still ends this process as usual.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
