@@ -5,24 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from './cli-args.ts';
-
-export const HIGHSTREET_TABLE = {
-  columns: [
-    { name: 'order_id', type: 'int' },
-    { name: 'product_name', type: 'text' },
-    { name: 'product_price', type: 'double' },
-    { name: 'product_shipping', type: 'double' },
-    { name: 'shipper', type: 'text' },
-    { name: 'total', type: 'double' },
-    { name: 'shipping', type: 'double' },
-    { name: 'product_tags', type: 'text', is_set: true },
-    { name: 'product_group', type: 'text', is_set: true },
-    { name: 'cart_size', type: 'int' },
-  ],
-  z_order: ['purchase', 'cart_item'],
-};
-
-export const SAMPLE_FILE = new URL('../test/fixtures/highstreet_events.json', import.meta.url);
+import { HIGHSTREET_EVENTS_FILE, HIGHSTREET_TABLE } from '../test/fixtures/highstreet.ts';
 
 async function call(url: string, method: string, body?: string): Promise<{ status: number; body: any }> {
   const r = await fetch(url, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
@@ -31,7 +14,7 @@ async function call(url: string, method: string, body?: string): Promise<{ statu
 }
 
 /** Loads the sample into the server at `base`; `log` receives one line per step. */
-export async function loadSample(base: string, file: string | URL = SAMPLE_FILE, log: (line: string) => void = console.log): Promise<void> {
+export async function loadSample(base: string, file: string | URL = HIGHSTREET_EVENTS_FILE, log: (line: string) => void = console.log): Promise<void> {
   const member = await call(`${base}/v1/cluster/is_member`, 'GET');
   if (member.status !== 200) throw new Error(`is_member failed: ${JSON.stringify(member.body)}`);
   if (member.body.part_of_cluster) {
@@ -62,7 +45,7 @@ export async function loadSample(base: string, file: string | URL = SAMPLE_FILE,
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = parseArgs();
   const base = (args.get('url') ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
-  const file = args.get('file') ?? SAMPLE_FILE;
+  const file = args.get('file') ?? HIGHSTREET_EVENTS_FILE;
   loadSample(base, file).then(
     () => console.log(`done: try  curl '${base}/v1/query/highstreet/person?sid=tommy'`),
     (e: Error) => {

@@ -3,10 +3,9 @@
  * the documented values, and the bad-input cases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { loadSample } from '../../scripts/load-sample.ts';
 import { startServer, type Server } from './harness.ts';
 
-const SAMPLE = JSON.parse(readFileSync(new URL('../fixtures/highstreet_events.json', import.meta.url), 'utf8'));
 const T = 'highstreet';
 
 const HOME = `@segment products_home ttl=300s use_cached refresh=300s:
@@ -40,25 +39,7 @@ const text = (path: string, body: string) => srv.post(path, body, 'text/plain');
 
 beforeAll(async () => {
   srv = await startServer();
-  expect((await srv.put('/v1/cluster/init?partitions=24')).status).toBe(200);
-  const create = await srv.post(`/v1/table/${T}`, {
-    columns: [
-      { name: 'order_id', type: 'int' },
-      { name: 'product_name', type: 'text' },
-      { name: 'product_price', type: 'double' },
-      { name: 'product_shipping', type: 'double' },
-      { name: 'shipper', type: 'text' },
-      { name: 'total', type: 'double' },
-      { name: 'shipping', type: 'double' },
-      { name: 'product_tags', type: 'text', is_set: true },
-      { name: 'product_group', type: 'text', is_set: true },
-      { name: 'cart_size', type: 'int' },
-    ],
-    z_order: ['purchase', 'cart_item'],
-  });
-  expect(create.status).toBe(200);
-  const ins = await srv.post(`/v1/insert/${T}`, SAMPLE);
-  expect(ins.status).toBe(200);
+  await loadSample(srv.url, undefined, () => {});
 });
 afterAll(async () => { await srv?.stop(); });
 

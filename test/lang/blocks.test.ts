@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../lang/index.ts';
 import { render } from '../../lang/result.ts';
 import type { RowBlock } from '../../lang/columns.ts';
-import { buildBlock, schemaOf } from './fixtures.ts';
+import { buildBlock, schemaOf } from '../fixtures/rows.ts';
 
 const schema = schemaOf({ page: 'text', price: 'double', tags: 'text[]' });
 const T0 = 1_600_000_000_000;

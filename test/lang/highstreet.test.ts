@@ -1,33 +1,12 @@
 /** data-model.md §10: the README sample scripts over the highstreet rows give the documented answers. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../lang/result.ts';
 import { compile } from '../../lang/index.ts';
-import { buildBlock, runScript, schemaOf, type PersonInput, type RowInput, type Scalar } from './fixtures.ts';
+import { runScript } from './run-script.ts';
+import { buildBlock, schemaOfDefinition, type PersonInput, type RowInput, type Scalar } from '../fixtures/rows.ts';
+import { HIGHSTREET_TABLE, readHighstreetEvents } from '../fixtures/highstreet.ts';
 
-const schema = schemaOf(
-  {
-    order_id: 'int',
-    product_name: 'text',
-    product_price: 'double',
-    product_shipping: 'double',
-    shipper: 'text',
-    total: 'double',
-    shipping: 'double',
-    product_tags: 'text[]',
-    product_group: 'text[]',
-    cart_size: 'int',
-  },
-  ['purchase', 'cart_item'],
-  'highstreet',
-);
-
-interface RawEvent {
-  person: string;
-  stamp: string;
-  action: string;
-  _: Record<string, unknown>;
-}
+const schema = schemaOfDefinition('highstreet', HIGHSTREET_TABLE);
 
 /** Expands complex events (nested `_` arrays) into one row per leaf path, sharing one event id. */
 function expand(attrs: Record<string, unknown>, inherited: Record<string, unknown>): Record<string, unknown>[] {
@@ -42,9 +21,8 @@ function expand(attrs: Record<string, unknown>, inherited: Record<string, unknow
 }
 
 function loadPeople(): PersonInput[] {
-  const raw = JSON.parse(readFileSync(new URL('../fixtures/highstreet_events.json', import.meta.url), 'utf8')) as RawEvent[];
   const byPerson = new Map<string, RowInput[]>();
-  raw.forEach((e, i) => {
+  readHighstreetEvents().forEach((e, i) => {
     const id = e.person.toLowerCase();
     const rows = byPerson.get(id) ?? [];
     for (const attrs of expand(e._, {})) {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../lang/index.ts';
 import { DbError } from '../../lang/errors.ts';
-import { buildBlock, schemaOf } from './fixtures.ts';
+import { buildBlock, schemaOf } from '../fixtures/rows.ts';
 
 const schema = schemaOf({ page: 'text', price: 'double', n: 'int', tags: 'text[]' });
 const { slices } = buildBlock(schema, [

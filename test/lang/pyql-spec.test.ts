@@ -1,7 +1,8 @@
 /** pyql.md §9: the checks from OpenSet's own tests, over datasets A and B. */
 import { describe, expect, it } from 'vitest';
 import { render } from '../../lang/result.ts';
-import { runScript, schemaOf, type PersonInput } from './fixtures.ts';
+import { runScript } from './run-script.ts';
+import { schemaOf, type PersonInput } from '../fixtures/rows.ts';
 
 const schemaA = schemaOf({ fruit: 'text', price: 'double' });
 const fruits: [string, number][] = [['orange', 5.55], ['apple', 9.95], ['pear', 12.49], ['banana', 2.49], ['orange', 5.55]];

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitSections, parseDuration, compile } from '../../lang/index.ts';
 import { DbError } from '../../lang/errors.ts';
-import { schemaOf } from './fixtures.ts';
+import { schemaOf } from '../fixtures/rows.ts';
 
 const body = [
   '# segments first',

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../lang/index.ts';
 import { DbError } from '../../lang/errors.ts';
 import { render } from '../../lang/result.ts';
-import { buildBlock, runScript, schemaOf, type PersonInput } from './fixtures.ts';
+import { runScript } from './run-script.ts';
+import { buildBlock, schemaOf, type PersonInput } from '../fixtures/rows.ts';
 import type { Value } from '../../lang/runtime/values.ts';
 
 const schema = schemaOf({ page: 'text', price: 'double', n: 'int', ok: 'bool', words: 'text[]', nums: 'int[]' });

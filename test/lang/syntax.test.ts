@@ -5,7 +5,8 @@ import { GRAMMAR_SOURCE } from '../../lang/grammar.ts';
 import { prepare, INDENT, DEDENT } from '../../lang/indent.ts';
 import { compile } from '../../lang/index.ts';
 import { DbError } from '../../lang/errors.ts';
-import { runScript, schemaOf, type PersonInput } from './fixtures.ts';
+import { runScript } from './run-script.ts';
+import { schemaOf, type PersonInput } from '../fixtures/rows.ts';
 
 const schema = schemaOf({ fruit: 'text', price: 'double', qty: 'int', tags: 'text[]' });
 const people: PersonInput[] = [

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../lang/index.ts';
 import { ResultTree, render } from '../../lang/result.ts';
 import { CodeCache } from '../../lang/code-cache.ts';
-import { buildBlock, schemaOf, type PersonInput } from './fixtures.ts';
+import { buildBlock, schemaOf, type PersonInput } from '../fixtures/rows.ts';
 
 const schema = schemaOf({ page: 'text', src: 'text', price: 'double', tags: 'text[]' });
 const T0 = 1_600_000_000_000;
