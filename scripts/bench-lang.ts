@@ -9,33 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { compile, type Program } from '../lang/index.ts';
 import type { ResultTree } from '../lang/result.ts';
 import type { ColumnVector, PersonSlice, RowBlock } from '../lang/columns.ts';
-import type { TableSchema } from '../lang/schema.ts';
+import { schemaOf } from '../test/fixtures/rows.ts';
+import { xorshift32 } from './prng.ts';
 
 const PEOPLE = 10_000;
 const ROWS = 1_000_000;
 const PER = ROWS / PEOPLE;
 
-/** Deterministic xorshift so every run measures the same data. */
-let seed = 0x9e3779b9;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+// Seeded, so every run measures the same data.
+const rand = xorshift32(0x9e3779b9);
 
-const schema: TableSchema = {
-  name: 'bench',
-  columns: [
-    { name: 'country', type: 'text', isSet: false, id: 0 },
-    { name: 'product', type: 'text', isSet: false, id: 1 },
-    { name: 'price', type: 'double', isSet: false, id: 2 },
-    { name: 'qty', type: 'int', isSet: false, id: 3 },
-    { name: 'member', type: 'bool', isSet: false, id: 4 },
-    { name: 'tags', type: 'text', isSet: true, id: 5 },
-  ],
-  zOrder: [],
-};
+const schema = schemaOf({ country: 'text', product: 'text', price: 'double', qty: 'int', member: 'bool', tags: 'text[]' }, [], 'bench');
 
 function buildData(): { block: RowBlock; slices: PersonSlice[] } {
   const countries = Array.from({ length: 30 }, (_, i) => `country_${i}`);

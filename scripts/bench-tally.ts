@@ -10,18 +10,13 @@ import { ResultTree, render } from '../lang/result.ts';
 import { CodeCache } from '../lang/code-cache.ts';
 import type { AggSpec } from '../lang/result.ts';
 import type { Key, Value } from '../lang/runtime/values.ts';
+import { xorshift32 } from './prng.ts';
 
 const ROWS = 1_000_000;
 const PEOPLE = 10_000;
 const PER = ROWS / PEOPLE;
 
-let seed = 0x2545f491;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-}
+const rand = xorshift32(0x2545f491);
 
 const countries = Array.from({ length: 30 }, (_, i) => `country_${i}`);
 const products = Array.from({ length: 200 }, (_, i) => `product_${i}`);

@@ -5,6 +5,7 @@
  * As a module: `BENCH_TABLE` (create-table body) and `generateBatches(options)`.
  */
 import { intArg, parseArgs } from './cli-args.ts';
+import { mulberry32 } from './prng.ts';
 
 export const BENCH_TABLE = {
   columns: [
@@ -41,20 +42,8 @@ const ACTIONS = ['view', 'view', 'view', 'cart_item', 'cart_item', 'purchase'];
 const CATEGORIES = ['garage', 'kitchen', 'outdoor', 'bedroom', 'bathroom', 'angling', 'restaurant', 'basement'];
 const TAGS = ['red', 'blue', 'small', 'large', 'retro', 'sale', 'new', 'eco'];
 
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function* generateBatches(o: GenOptions): Generator<SyntheticEvent[]> {
-  const rand = prng(o.seed ?? 1);
+  const rand = mulberry32(o.seed ?? 1);
   const batchSize = o.batch ?? 1000;
   const start = o.start ?? Date.UTC(2024, 0, 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];

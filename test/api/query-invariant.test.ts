@@ -3,24 +3,16 @@
  * over the same generated dataset (a few thousand events).
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../scripts/prng.ts';
 import { startServer } from './harness.ts';
 
 const T = 'inv';
-
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GROUPS = ['basement', 'garage', 'kitchen', 'outdoor', 'angling', 'restaurant'];
 const NAMES = ['fly rod', 'shag rug', 'panini press', 'grommet', 'gilded spoon', 'Espresso', 'double spinner'];
 
 function events(): unknown[] {
-  const r = rng(2024);
+  const r = mulberry32(2024);
   const out: unknown[] = [];
   for (let p = 0; p < 300; p++) {
     let stamp = Date.UTC(2023, 0, 1) + Math.floor(r() * 200 * 86_400_000);

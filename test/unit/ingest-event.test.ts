@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { TableSchema } from '../../lang/schema.ts';
 import { BatchBuilder } from '../../workers/ingest/batch-builder.ts';
 import { columnLookup, parseEvent, UnparsableLine, type UnknownAttributes, type ValidEvent } from '../../workers/ingest/event.ts';
 import { foldRows, type Attrs, type Folded } from '../../workers/ingest/fold.ts';
+import { schemaOf } from '../fixtures/rows.ts';
 
-const schema: TableSchema = {
-  name: 't',
-  columns: [
-    { name: 'a', type: 'int', isSet: false, id: 1 },
-    { name: 'b', type: 'text', isSet: false, id: 2 },
-    { name: 'c', type: 'double', isSet: false, id: 3 },
-    { name: 'tags', type: 'text', isSet: true, id: 4 },
-    { name: 'ok', type: 'bool', isSet: false, id: 5 },
-  ],
-  zOrder: [],
-};
+const schema = schemaOf({ a: 'int', b: 'text', c: 'double', tags: 'text[]', ok: 'bool' }, [], 't', 1);
 const lookup = columnLookup(schema);
 const names = schema.columns.map((c) => c.name);
 

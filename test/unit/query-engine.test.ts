@@ -3,8 +3,6 @@
  * and merged results are identical for 1, 5 and 24 partitions.
  */
 import { describe, expect, it } from 'vitest';
-import type { RowBlock, ColumnVector } from '../../lang/columns.ts';
-import type { TableSchema } from '../../lang/schema.ts';
 import { mergePartials, render, emptyPartial, type PartialTree } from '../../lang/result.ts';
 import { renderCounts } from '../../lang/render.ts';
 import { compile } from '../../lang/index.ts';
@@ -14,37 +12,19 @@ import { runQuery, type RowSource, type ShardQueryDeps } from '../../shards/quer
 import { mergeColumnPartials, parseColumnQuery } from '../../shards/query/column.ts';
 import { histogramNode, mergeHistogramPartials } from '../../shards/query/histogram.ts';
 import type { QueryRequest, QueryStep, SegmentDef, StepResult } from '../../shards/query/types.ts';
+import { buildBlock, schemaOf } from '../fixtures/rows.ts';
+import { mulberry32 } from '../../scripts/prng.ts';
 
-const schema: TableSchema = {
-  name: 't',
-  zOrder: ['purchase'],
-  columns: [
-    { name: 'product_group', type: 'text', isSet: true, id: 1 },
-    { name: 'product_name', type: 'text', isSet: false, id: 2 },
-    { name: 'price', type: 'double', isSet: false, id: 3 },
-    { name: 'cart_size', type: 'int', isSet: false, id: 4 },
-    { name: 'ok', type: 'bool', isSet: false, id: 5 },
-  ],
-};
+const schema = schemaOf({ product_group: 'text[]', product_name: 'text', price: 'double', cart_size: 'int', ok: 'bool' }, ['purchase'], 't', 1);
 
 interface Row { stamp: number; action: string; group: string[]; name: string | null; price: number | null; cart: number | null; ok: boolean | null }
-
-/** Deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GROUPS = ['basement', 'garage', 'kitchen', 'outdoor', 'angling', 'restaurant', 'bedroom'];
 const NAMES = ['fly rod', 'shag rug', 'panini press', 'grommet', 'gilded spoon', 'espresso machine', 'double spinner'];
 const ACTIONS = ['purchase', 'cart_item', 'view'];
 
 function dataset(people: number, seed: number): { id: string; rows: Row[] }[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out: { id: string; rows: Row[] }[] = [];
   for (let p = 0; p < people; p++) {
     const rows: Row[] = [];
@@ -67,40 +47,15 @@ function dataset(people: number, seed: number): { id: string; rows: Row[] }[] {
   return out;
 }
 
-function textVector(values: (string | null)[]): ColumnVector {
-  const dict: string[] = [];
-  const at = new Map<string, number>();
-  const codes = Int32Array.from(values, (v) => {
-    if (v === null) return -1;
-    let c = at.get(v);
-    if (c === undefined) { c = dict.length; dict.push(v); at.set(v, c); }
-    return c;
-  });
-  return { kind: 'text', codes, dict };
-}
-
 function source(people: { id: string; rows: Row[] }[]): RowSource {
-  const rows = people.flatMap((p) => p.rows);
-  const start = new Int32Array(people.length), end = new Int32Array(people.length);
-  let k = 0;
-  people.forEach((p, i) => { start[i] = k; k += p.rows.length; end[i] = k; });
-  const groupCodes: number[] = [], offsets = [0];
-  const gdict = GROUPS.slice();
-  for (const r of rows) { for (const g of r.group) groupCodes.push(gdict.indexOf(g)); offsets.push(groupCodes.length); }
-  const action = textVector(rows.map((r) => r.action)) as { kind: 'text'; codes: Int32Array; dict: string[] };
-  const block: RowBlock = {
-    length: rows.length,
-    stamp: Float64Array.from(rows, (r) => r.stamp),
-    event: Int32Array.from(rows, (_, i) => i),
-    action: { codes: action.codes, dict: action.dict },
-    columns: new Map<string, ColumnVector>([
-      ['product_group', { kind: 'textset', offsets: Int32Array.from(offsets), codes: Int32Array.from(groupCodes), dict: gdict }],
-      ['product_name', textVector(rows.map((r) => r.name))],
-      ['price', { kind: 'num', values: Float64Array.from(rows, (r) => r.price ?? NaN) }],
-      ['cart_size', { kind: 'num', values: Float64Array.from(rows, (r) => r.cart ?? NaN) }],
-      ['ok', { kind: 'num', values: Float64Array.from(rows, (r) => (r.ok === null ? NaN : r.ok ? 1 : 0)) }],
-    ]),
-  };
+  const { block, slices } = buildBlock(schema, people.map((p) => ({
+    id: p.id,
+    rows: p.rows.map((r) => ({
+      stamp: r.stamp, action: r.action, product_group: r.group, product_name: r.name, price: r.price, cart_size: r.cart, ok: r.ok,
+    })),
+  })));
+  const start = Int32Array.from(slices, (s) => s.start);
+  const end = Int32Array.from(slices, (s) => s.end);
   return { version: 1, read: () => ({ block, people: { ids: people.map((p) => p.id), start, end } }) };
 }
 

@@ -12,19 +12,9 @@ import { PartitionStore } from '../../shards/store/partition-store.ts';
 import { ColumnarTable } from '../../shards/store/table.ts';
 import { GroupCommit } from '../../shards/store/group-commit.ts';
 import { nodeStorage } from './node-sql.ts';
+import { schemaOf } from '../fixtures/rows.ts';
 
-const SCHEMA: TableSchema = {
-  name: 'events',
-  zOrder: ['cart', 'buy'],
-  columns: [
-    { name: 'price', type: 'double', isSet: false, id: 1 },
-    { name: 'qty', type: 'int', isSet: false, id: 2 },
-    { name: 'tag', type: 'text', isSet: false, id: 3 },
-    { name: 'tags', type: 'text', isSet: true, id: 4 },
-    { name: 'flag', type: 'bool', isSet: false, id: 5 },
-    { name: 'nums', type: 'int', isSet: true, id: 6 },
-  ],
-};
+const SCHEMA = schemaOf({ price: 'double', qty: 'int', tag: 'text', tags: 'text[]', flag: 'bool', nums: 'int[]' }, ['cart', 'buy'], 'events', 1);
 const NAMES = SCHEMA.columns.map((c) => c.name);
 
 type Attrs = Record<string, BatchCell | BatchCell[]>;
