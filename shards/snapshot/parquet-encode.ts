@@ -184,30 +184,25 @@ function columnValues(col: ColumnDef, vector: ColumnVector, from: number, to: nu
       }
       return out;
     case 'numset':
-      for (let i = 0; i < n; i++) {
-        const a = vector.offsets[from + i];
-        const b = vector.offsets[from + i + 1];
-        if (a === b) {
-          out[i] = null;
-          continue;
-        }
-        const set: Scalar[] = new Array(b - a);
-        for (let k = a; k < b; k++) set[k - a] = scalarOf(col, vector.values[k]);
-        out[i] = set;
-      }
-      return out;
+      return setValues(vector.offsets, from, n, (k) => scalarOf(col, vector.values[k]));
     case 'textset':
-      for (let i = 0; i < n; i++) {
-        const a = vector.offsets[from + i];
-        const b = vector.offsets[from + i + 1];
-        if (a === b) {
-          out[i] = null;
-          continue;
-        }
-        const set: string[] = new Array(b - a);
-        for (let k = a; k < b; k++) set[k - a] = vector.dict[vector.codes[k]];
-        out[i] = set;
-      }
-      return out;
+      return setValues(vector.offsets, from, n, (k) => vector.dict[vector.codes[k]]);
   }
+}
+
+/** Rows [from, from + n) of a set column as arrays of elements (an empty set is null). */
+function setValues(offsets: Int32Array, from: number, n: number, element: (k: number) => Scalar): (Scalar[] | null)[] {
+  const out: (Scalar[] | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = offsets[from + i];
+    const b = offsets[from + i + 1];
+    if (a === b) {
+      out[i] = null;
+      continue;
+    }
+    const set: Scalar[] = new Array(b - a);
+    for (let k = a; k < b; k++) set[k - a] = element(k);
+    out[i] = set;
+  }
+  return out;
 }

@@ -5,12 +5,14 @@
 import type { ColumnVector, RowBlock } from '../../lang/columns.ts';
 import type { TableSchema } from '../../lang/schema.ts';
 import type { InsertBatch } from '../store/batch.ts';
-import { ParquetTableEncoder } from './parquet-encode.ts';
 import type { PeopleRanges, RowSource } from './parquet-encode.ts';
 import { readSnapshotBatches } from './parquet-decode.ts';
-import { R2ObjectWriter } from './r2-upload.ts';
+import { writeParquetObject } from './parquet-object.ts';
+import type { WrittenFile } from './parquet-object.ts';
 import type { UploadBucket } from './r2-upload.ts';
 import type { AsyncBuffer } from 'hyparquet';
+
+export type { WrittenFile } from './parquet-object.ts';
 
 export interface WriteOptions {
   partBytes: number;
@@ -18,32 +20,16 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
-export interface WrittenFile {
-  key: string;
-  rows: number;
-  bytes: number;
-  parts: number;
-}
-
 /** Encode all rows of `source` as one Parquet object at `key` (multipart when over one part). */
-export async function writePartitionFile(
+export function writePartitionFile(
   source: RowSource,
   table: TableSchema,
   bucket: UploadBucket,
   key: string,
   options: WriteOptions,
 ): Promise<WrittenFile> {
-  const out = new R2ObjectWriter(bucket, key, options.partBytes);
-  try {
-    const encoder = new ParquetTableEncoder(table, (bytes) => out.write(bytes), { rowGroupRows: options.rowGroupRows, metadata: options.metadata });
-    await encoder.write(source);
-    const { rows } = await encoder.finish();
-    const result = await out.close();
-    return { key, rows, bytes: result.bytes, parts: result.parts };
-  } catch (err) {
-    await out.abort();
-    throw err;
-  }
+  const encode = { rowGroupRows: options.rowGroupRows, metadata: options.metadata };
+  return writeParquetObject(bucket, key, options.partBytes, table, encode, (encoder) => encoder.write(source));
 }
 
 /** Feed every row of a snapshot file to `append`, in bounded batches; returns the row count. */

@@ -86,6 +86,26 @@ const SEGMENTS = `@segment cheap:
     match where 'red' in tags:
         tally
 `;
+/** Registered before the snapshot: definitions whose ttl, use_cached and refresh must come back as they were. */
+const TIMED_SEGMENTS = `@segment recent_buyers ttl=300s use_cached refresh=600s:
+    match where action == 'purchase':
+        tally
+
+@segment heavy ttl=90s:
+    match where price > 3:
+        tally
+`;
+
+/** The sentinel's storage image without the change tokens a restore deliberately renews (`version`, `epoch`). */
+function durableState(dump: any): unknown {
+  return dump.tables.map((t: any) => t.name !== 'config' ? t : { ...t, rows: t.rows.filter((r: any[]) => r[0] !== 'version' && r[0] !== 'epoch') });
+}
+
+/** Segment definitions as GET /v1/query/{table}/segment lists them (sizes and times are the shards'). */
+async function segmentDefs(srv: Server): Promise<unknown> {
+  const list = await ok(srv.get('/v1/query/shop/segment'));
+  return list.segments.map(({ name, ttl, use_cached, refresh, script }: any) => ({ name, ttl, use_cached, refresh, script }));
+}
 
 /** Every kind of answer the cluster gives about the table. */
 async function answers(srv: Server): Promise<unknown> {
@@ -128,6 +148,7 @@ describe('snapshot → empty deployment → restore', () => {
   let restoredDir = '';
   let before: unknown;
   let beforeExport: Record<string, unknown>[];
+  let beforeSegmentDefs: unknown;
   let snapshotId = '';
 
   beforeAll(async () => {
@@ -140,6 +161,8 @@ describe('snapshot → empty deployment → restore', () => {
     await ok(srv.put('/v1/table/shop/column/gone?type=text'));
     await ok(srv.del('/v1/table/shop/column/gone'));
     await ok(srv.post('/v1/query/shop/segment', SEGMENTS, 'text/plain'));
+    await ok(srv.post('/v1/query/shop/segment', TIMED_SEGMENTS, 'text/plain'));
+    beforeSegmentDefs = await segmentDefs(srv);
     before = await answers(srv);
     // the answers compared after the restore are not trivially empty
     const b = before as any;
@@ -179,6 +202,19 @@ describe('snapshot → empty deployment → restore', () => {
     expect((await ok(restored.get('/v1/admin/snapshots'))).snapshots.map((s: any) => s.id)).toEqual([snapshotId]);
     const r = await ok(restored.post('/v1/admin/restore?snapshot=latest'));
     expect(r).toMatchObject({ message: 'restored', id: snapshotId, scope: 'cluster', partitions: 4, tables: [{ name: 'shop', rows: beforeExport.length }] });
+    // The restored sentinel holds exactly the snapshot's state: a new snapshot of it carries the same image.
+    const taken = (await ok(restored.get(`/v1/admin/snapshots/${snapshotId}?sentinel=full`))).manifest.sentinel;
+    const again = await ok(restored.post('/v1/admin/snapshot'));
+    const now = (await ok(restored.get(`/v1/admin/snapshots/${again.id}?sentinel=full`))).manifest.sentinel;
+    expect(durableState(now)).toEqual(durableState(taken));
+    expect(now.kv).toEqual(taken.kv);
+    expect(taken.tables.map((t: any) => t.name)).toEqual(expect.arrayContaining(['config', 'tables', 'q_segment_defs']));
+    const defs = await segmentDefs(restored);
+    expect(defs).toEqual(beforeSegmentDefs);
+    expect(defs).toEqual(expect.arrayContaining([
+      { name: 'recent_buyers', ttl: 300, use_cached: true, refresh: 600, script: expect.stringContaining("action == 'purchase'") },
+      { name: 'heavy', ttl: 90, use_cached: false, refresh: null, script: expect.stringContaining('price > 3') },
+    ]));
     expect(await answers(restored)).toEqual(before);
     expect(await exportRows(restored, 'shop')).toEqual(beforeExport);
   });
@@ -194,6 +230,7 @@ describe('snapshot → empty deployment → restore', () => {
   });
 
   it('rejects unknown snapshot ids and bad parameters with 400', async () => {
+    expect((await restored!.get(`/v1/admin/snapshots/${snapshotId}?sentinel=some`)).status).toBe(400);
     for (const q of ['', '?snapshot=nope', '?snapshot=20990101T000000000Z-abcd']) {
       const r = await restored!.post(`/v1/admin/restore${q}`);
       expect(r.status, JSON.stringify(r.body)).toBe(400);

@@ -3,7 +3,8 @@
  *
  *   POST /v1/admin/snapshot[?table=T][&part_size=BYTES]   write a snapshot set (all tables + config, or one table)
  *   GET  /v1/admin/snapshots                              complete snapshots, newest first
- *   GET  /v1/admin/snapshots/{id}                         one snapshot's manifest (files, schemas; without the sentinel image)
+ *   GET  /v1/admin/snapshots/{id}[?sentinel=full]         one snapshot's manifest (files, schemas; the sentinel image
+ *                                                         as table names unless sentinel=full)
  *   POST /v1/admin/restore?snapshot=<id|latest>           rebuild the cluster (or one table) from R2
  *
  * The cron trigger calls `scheduledSnapshot`: a cluster snapshot when the newest one is older than
@@ -87,8 +88,11 @@ async function describe(c: RouteContext): Promise<Response> {
   if (!isSnapshotId(id)) fail('config', 'unknown_snapshot', `'${id}' is not a snapshot id`);
   const m = await readManifest(c.env.SNAPSHOTS, id);
   if (!m) fail('config', 'unknown_snapshot', `snapshot '${id}' does not exist or is incomplete`);
+  const detail = c.url.searchParams.get('sentinel');
+  if (detail !== null && detail !== 'full') fail('config', 'bad_parameter', `sentinel= accepts only 'full', got '${detail}'`);
   const { sentinel, ...rest } = m;
-  return Response.json({ ...summarize(m), manifest: { ...rest, sentinel: sentinel ? { tables: sentinel.tables.map((t) => t.name), kv_keys: sentinel.kv.length } : null } });
+  const image = sentinel && detail === null ? { tables: sentinel.tables.map((t) => t.name), kv_keys: sentinel.kv.length } : sentinel;
+  return Response.json({ ...summarize(m), manifest: { ...rest, sentinel: image } });
 }
 
 async function restore(c: RouteContext): Promise<Response> {

@@ -16,7 +16,9 @@ import type { Outcome } from '../../lang/errors.ts';
 import type { TableSchema } from '../../lang/schema.ts';
 import { ParquetTableEncoder } from '../../shards/snapshot/parquet-encode.ts';
 import type { RowSource } from '../../shards/snapshot/parquet-encode.ts';
-import { R2ObjectWriter, DEFAULT_PART_BYTES } from '../../shards/snapshot/r2-upload.ts';
+import { writeParquetObject } from '../../shards/snapshot/parquet-object.ts';
+import type { WrittenFile } from '../../shards/snapshot/parquet-object.ts';
+import { DEFAULT_PART_BYTES } from '../../shards/snapshot/r2-upload.ts';
 import { fail } from '../errors.ts';
 import { partBytes } from './admin.ts';
 import { errorFromBody } from '../fanout.ts';
@@ -28,7 +30,7 @@ export const EXPORT_SLICE_ROWS = 20_000;
 
 export type SliceFetcher = (partition: number, firstPerson: number, maxRows: number) => Promise<Outcome<{ source: RowSource; nextPerson: number | null }>>;
 
-async function writeAll(schema: TableSchema, partitions: number, fetchSlice: SliceFetcher, encoder: ParquetTableEncoder, sliceRows: number): Promise<void> {
+async function writeAll(partitions: number, fetchSlice: SliceFetcher, encoder: ParquetTableEncoder, sliceRows: number): Promise<void> {
   for (let p = 0; p < partitions; p++) {
     let next: number | null = 0;
     while (next !== null) {
@@ -82,34 +84,17 @@ export function exportStream(schema: TableSchema, partitions: number, fetchSlice
   });
 }
 
-export interface ExportToR2Result {
-  key: string;
-  rows: number;
-  bytes: number;
-  parts: number;
-}
-
 /** Write the export to R2 under `exports/<table>/`. */
-export async function exportToR2(
+export function exportToR2(
   schema: TableSchema,
   partitions: number,
   fetchSlice: SliceFetcher,
   bucket: R2Bucket,
   partBytes = DEFAULT_PART_BYTES,
   sliceRows = EXPORT_SLICE_ROWS,
-): Promise<ExportToR2Result> {
+): Promise<WrittenFile> {
   const key = `exports/${schema.name}/${exportFileName(schema.name, new Date())}`;
-  const out = new R2ObjectWriter(bucket, key, partBytes);
-  try {
-    const encoder = new ParquetTableEncoder(schema, (b) => out.write(b), { withHash: false });
-    await writeAll(schema, partitions, fetchSlice, encoder, sliceRows);
-    const { rows } = await encoder.finish();
-    const r = await out.close();
-    return { key, rows, bytes: r.bytes, parts: r.parts };
-  } catch (err) {
-    await out.abort();
-    throw err;
-  }
+  return writeParquetObject(bucket, key, partBytes, schema, { withHash: false }, (encoder) => writeAll(partitions, fetchSlice, encoder, sliceRows));
 }
 
 async function exportTable(c: RouteContext): Promise<Response> {
