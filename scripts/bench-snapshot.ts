@@ -7,12 +7,15 @@
  * - export to R2 and Parquet import: GET /v1/table/T/export?to=r2, then POST /v1/insert/T2 {"r2_key"}
  *   into an empty table, events/s.
  * Everything runs on this machine (workerd + Miniflare R2 on local disk), so figures are local ones.
+ * Both runtimes serve a bundle frozen at start (scripts/frozen-worker.ts): editing the sources while the
+ * benchmark runs would otherwise restart the runtime mid-step.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_TABLE, generateBatches } from './gen-events.ts';
 import { intArg, parseArgs } from './cli-args.ts';
+import { frozenWorker } from './frozen-worker.ts';
 import { startServer, type Server } from '../test/api/harness.ts';
 
 const args = parseArgs();
@@ -24,8 +27,16 @@ const concurrency = intArg(args, 'concurrency', 4);
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** No step takes near this long at 1M events; a runtime that stops answering fails the run instead of hanging it. */
+const STEP_TIMEOUT_MS = 10 * 60_000;
+
 async function call(base: string, path: string, method = 'GET', body?: unknown): Promise<any> {
-  const r = await fetch(base + path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+  const r = await fetch(base + path, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
+  });
   const text = await r.text();
   if (r.status !== 200) throw new Error(`${method} ${path} → ${r.status}: ${text.slice(0, 400)}`);
   return JSON.parse(text);
@@ -40,10 +51,11 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 async function main(): Promise<void> {
   const dirA = mkdtempSync(join(tmpdir(), 'edgeset-bench-snap-'));
   const dirB = mkdtempSync(join(tmpdir(), 'edgeset-bench-restore-'));
+  const worker = frozenWorker();
   let a: Server | null = null;
   let b: Server | null = null;
   try {
-    a = await startServer({ persistDir: dirA });
+    a = await startServer({ persistDir: dirA, args: worker.args });
     await call(a.url, `/v1/cluster/init?partitions=${partitions}`, 'PUT');
     await call(a.url, '/v1/table/bench', 'POST', BENCH_TABLE);
     const bodies: string[] = [];
@@ -72,7 +84,7 @@ async function main(): Promise<void> {
     await a.stop();
     a = null;
     cpSync(join(dirA, 'v3', 'r2'), join(dirB, 'v3', 'r2'), { recursive: true });
-    b = await startServer({ persistDir: dirB });
+    b = await startServer({ persistDir: dirB, args: worker.args });
     const [restored, restoreSecs] = await timed(() => call(b!.url, '/v1/admin/restore?snapshot=latest', 'POST'));
     const rows = restored.tables.reduce((s: number, t: { rows: number }) => s + t.rows, 0);
     console.log(`restore into an empty deployment: ${fmt(rows)} rows (${restored.tables.length} tables) in ${fmt(restoreSecs, 2)} s (${fmt(rows / restoreSecs)} rows/s)`);
@@ -87,6 +99,7 @@ async function main(): Promise<void> {
     await b?.stop();
     rmSync(dirA, { recursive: true, force: true });
     rmSync(dirB, { recursive: true, force: true });
+    worker.dispose();
   }
 }
 
