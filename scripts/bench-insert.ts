@@ -9,6 +9,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { BENCH_TABLE, generateBatches } from './gen-events.ts';
 import { intArg, parseArgs } from './cli-args.ts';
+import { fmt } from './fmt.ts';
+import { requestJson } from './http-json.ts';
 import { startServer, type Server } from '../test/api/harness.ts';
 
 const args = parseArgs();
@@ -19,16 +21,6 @@ const batchSize = intArg(args, 'batch', 1000);
 const concurrency = intArg(args, 'concurrency', 16);
 const partitions = intArg(args, 'partitions', 24);
 const people = intArg(args, 'people', 50_000);
-
-async function json(url: string, method = 'GET', body?: string): Promise<{ status: number; body: any }> {
-  const r = await fetch(url, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
-  const text = await r.text();
-  try {
-    return { status: r.status, body: text === '' ? null : JSON.parse(text) };
-  } catch {
-    throw new Error(`${method} ${url} answered ${r.status} with non-JSON: ${text.slice(0, 300)}`);
-  }
-}
 
 /** Pids of the workerd processes in a process group (wrangler runs a proxy and the runtime). */
 function workerdPids(group: number): string[] {
@@ -58,8 +50,6 @@ function cpuSecondsOf(pid: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
 async function main(): Promise<void> {
   let server: Server | null = null;
   let base = args.get('url')?.replace(/\/+$/, '');
@@ -69,16 +59,16 @@ async function main(): Promise<void> {
     base = server.url;
     console.log(base);
   }
-    try {
-    const member = await json(`${base}/v1/cluster/is_member`);
+  try {
+    const member = await requestJson<{ part_of_cluster: boolean }>(`${base}/v1/cluster/is_member`);
     if (!member.body.part_of_cluster) {
-      const init = await json(`${base}/v1/cluster/init?partitions=${partitions}`, 'PUT');
+      const init = await requestJson(`${base}/v1/cluster/init?partitions=${partitions}`, 'PUT');
       if (init.status !== 200) throw new Error(`init: ${JSON.stringify(init.body)}`);
     } else {
       console.log('note: cluster already initialised; using its partition count');
     }
     const table = `bench_insert_${Date.now()}`;
-    const created = await json(`${base}/v1/table/${table}`, 'POST', JSON.stringify(BENCH_TABLE));
+    const created = await requestJson(`${base}/v1/table/${table}`, 'POST', BENCH_TABLE);
     if (created.status !== 200) throw new Error(`create table: ${JSON.stringify(created.body)}`);
 
     process.stdout.write(`generating ${fmt(total)} events for ${fmt(Math.min(people, total))} people... `);
@@ -97,7 +87,7 @@ async function main(): Promise<void> {
     const worker = async (): Promise<void> => {
       while (next < bodies.length) {
         const body = bodies[next++];
-        const r = await json(`${base}/v1/insert/${table}`, 'POST', body);
+        const r = await requestJson<{ inserted: number }>(`${base}/v1/insert/${table}`, 'POST', body);
         if (r.status !== 200) throw new Error(`insert failed (${r.status}): ${JSON.stringify(r.body).slice(0, 300)}`);
         inserted += r.body.inserted;
         done++;
@@ -119,12 +109,12 @@ async function main(): Promise<void> {
       console.log(`workerd CPU (${pids.length} processes): ${fmt(cpu, 1)} s in ${fmt(seconds, 1)} s wall (${fmt((cpu / seconds) * 100)}% of one core) = ${fmt((cpu / inserted) * 1e6, 1)} µs/event`);
     }
 
-    const stats = await json(`${base}/v1/admin/stats`);
+    const stats = await requestJson<{ total: Record<string, number>; partitions: number }>(`${base}/v1/admin/stats`);
     if (stats.status !== 200) {
       console.log(`stats unavailable: ${JSON.stringify(stats.body)}`);
       return;
     }
-    const t = stats.body.total as Record<string, number>;
+    const t = stats.body.total;
     const rows = t.rows ?? inserted;
     console.log(`storage: ${fmt(rows)} rows in ${stats.body.partitions} partitions; SQLite ${fmt(t.sqliteBytes / 1e6, 1)} MB = ${fmt(t.sqliteBytes / inserted, 1)} bytes/event`);
     console.log(`memory (store estimate): ${fmt(t.residentBytes / 1e6, 1)} MB = ${fmt(t.residentBytes / inserted, 1)} bytes/event`);

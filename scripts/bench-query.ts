@@ -10,20 +10,12 @@
 import { existsSync } from 'node:fs';
 import { startServer, type Server } from '../test/api/harness.ts';
 import { BENCH_TABLE, generateBatches } from './gen-events.ts';
+import { intArg, parseArgs } from './cli-args.ts';
 
-function strArg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-const EVENTS = arg('events', 1_000_000);
-const PEOPLE = arg('people', 100_000);
-const RUNS = arg('runs', 7);
+const args = parseArgs();
+const EVENTS = intArg(args, 'events', 1_000_000);
+const PEOPLE = intArg(args, 'people', 100_000);
+const RUNS = intArg(args, 'runs', 7);
 const PARTITIONS = 4;
 const BATCH = 10_000;
 const PARALLEL = 4;
@@ -38,7 +30,7 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const persist = strArg('persist');
+  const persist = args.get('persist');
   const reuse = persist !== undefined && existsSync(persist);
   const srv = await startServer(persist === undefined ? {} : { persistDir: persist });
   try {
@@ -74,51 +66,48 @@ async function main(): Promise<void> {
 }
 
 async function runQueries(srv: Server, inserted: number): Promise<void> {
-  {
-
-    const text = (path: string, body: string) => () => srv.fetch(path, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
-    const get = (path: string) => () => srv.fetch(path);
-    const queries: { name: string; call: () => Promise<Response>; scans: boolean }[] = [
-      { name: 'event query, 2-level tally', scans: true, call: text(`/v1/query/${T}/event`, `match:\n    tally(action, category)\n`) },
-      {
-        name: 'sequence query (view then purchase)',
-        scans: true,
-        call: text(`/v1/query/${T}/event`, `match where action == 'view':\n    match where action == 'purchase':\n        tally(category)\n        break all\n`),
+  const text = (path: string, body: string) => () => srv.fetch(path, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+  const get = (path: string) => () => srv.fetch(path);
+  const queries: { name: string; call: () => Promise<Response>; scans: boolean }[] = [
+    { name: 'event query, 2-level tally', scans: true, call: text(`/v1/query/${T}/event`, `match:\n    tally(action, category)\n`) },
+    {
+      name: 'sequence query (view then purchase)',
+      scans: true,
+      call: text(`/v1/query/${T}/event`, `match where action == 'view':\n    match where action == 'purchase':\n        tally(category)\n        break all\n`),
+    },
+    { name: 'column query (product, 500 values)', scans: false, call: get(`/v1/query/${T}/column/product`) },
+    {
+      name: 'segment query from indexes (new def)',
+      scans: false,
+      // A different pair of tags each run, so every run computes (from the value index) and stores.
+      call: () => {
+        const a = TAGS[segmentRuns % TAGS.length], b = TAGS[(segmentRuns++ + 3) % TAGS.length];
+        return text(`/v1/query/${T}/segment`, `@segment tagged\n    match where tags in ['${a}', '${b}']:\n        tally()\n`)();
       },
-      { name: 'column query (product, 500 values)', scans: false, call: get(`/v1/query/${T}/column/product`) },
-      {
-        name: 'segment query from indexes (new def)',
-        scans: false,
-        // A different pair of groups each run, so every run computes (from the value index) and stores.
-        call: () => {
-          const a = TAGS[segmentRuns % TAGS.length], b = TAGS[(segmentRuns++ + 3) % TAGS.length];
-          return text(`/v1/query/${T}/segment`, `@segment tagged\n    match where tags in ['${a}', '${b}']:\n        tally()\n`)();
-        },
-      },
-      {
-        name: 'segment query, repeated (stored)',
-        scans: false,
-        call: text(`/v1/query/${T}/segment`, `@segment repeated\n    match where tags in ['red', 'retro']:\n        tally()\n`),
-      },
-      { name: 'histogram with bucket', scans: true, call: text(`/v1/query/${T}/histogram/spend?bucket=500`, `return SUM price where action == 'purchase'\n`) },
-      { name: 'person query', scans: false, call: get(`/v1/query/${T}/person?sid=user4242`) },
-      { name: 'GET /ping (HTTP floor of wrangler dev)', scans: false, call: get('/ping') },
-    ];
-    console.log(`\nmedian of ${RUNS} runs after one warm-up:`);
-    for (const q of queries) {
-      const times: number[] = [];
-      for (let i = 0; i <= RUNS; i++) {
-        const s = performance.now();
-        const r = await q.call();
-        const body = await r.text();
-        const ms = performance.now() - s;
-        if (r.status !== 200) throw new Error(`${q.name}: ${r.status} ${body.slice(0, 300)}`);
-        if (i > 0) times.push(ms);
-      }
-      const m = median(times);
-      const rate = q.scans ? `  ${(inserted / (m / 1000) / 1e6).toFixed(2)} M events/s` : '';
-      console.log(`  ${q.name.padEnd(42)} ${m.toFixed(1).padStart(8)} ms${rate}`);
+    },
+    {
+      name: 'segment query, repeated (stored)',
+      scans: false,
+      call: text(`/v1/query/${T}/segment`, `@segment repeated\n    match where tags in ['red', 'retro']:\n        tally()\n`),
+    },
+    { name: 'histogram with bucket', scans: true, call: text(`/v1/query/${T}/histogram/spend?bucket=500`, `return SUM price where action == 'purchase'\n`) },
+    { name: 'person query', scans: false, call: get(`/v1/query/${T}/person?sid=user4242`) },
+    { name: 'GET /ping (HTTP floor of wrangler dev)', scans: false, call: get('/ping') },
+  ];
+  console.log(`\nmedian of ${RUNS} runs after one warm-up:`);
+  for (const q of queries) {
+    const times: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const s = performance.now();
+      const r = await q.call();
+      const body = await r.text();
+      const ms = performance.now() - s;
+      if (r.status !== 200) throw new Error(`${q.name}: ${r.status} ${body.slice(0, 300)}`);
+      if (i > 0) times.push(ms);
     }
+    const m = median(times);
+    const rate = q.scans ? `  ${(inserted / (m / 1000) / 1e6).toFixed(2)} M events/s` : '';
+    console.log(`  ${q.name.padEnd(42)} ${m.toFixed(1).padStart(8)} ms${rate}`);
   }
 }
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_TABLE, generateBatches } from './gen-events.ts';
 import { intArg, parseArgs } from './cli-args.ts';
+import { fmt } from './fmt.ts';
 import { frozenWorker } from './frozen-worker.ts';
 import { startServer, type Server } from '../test/api/harness.ts';
 
@@ -24,8 +25,6 @@ const partitions = intArg(args, 'partitions', 24);
 const people = intArg(args, 'people', 50_000);
 const batchSize = intArg(args, 'batch', 5000);
 const concurrency = intArg(args, 'concurrency', 4);
-
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** No step takes near this long at 1M events; a runtime that stops answering fails the run instead of hanging it. */
 const STEP_TIMEOUT_MS = 10 * 60_000;

@@ -5,38 +5,39 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from './cli-args.ts';
+import { requestJson } from './http-json.ts';
 import { HIGHSTREET_EVENTS_FILE, HIGHSTREET_TABLE } from '../test/fixtures/highstreet.ts';
 
-async function call(url: string, method: string, body?: string): Promise<{ status: number; body: any }> {
-  const r = await fetch(url, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
-  const text = await r.text();
-  return { status: r.status, body: text === '' ? null : JSON.parse(text) };
+interface InsertReply {
+  inserted: number;
+  duplicates: number;
+  rejected: { index: number; error: string }[];
 }
 
 /** Loads the sample into the server at `base`; `log` receives one line per step. */
 export async function loadSample(base: string, file: string | URL = HIGHSTREET_EVENTS_FILE, log: (line: string) => void = console.log): Promise<void> {
-  const member = await call(`${base}/v1/cluster/is_member`, 'GET');
+  const member = await requestJson<{ part_of_cluster: boolean }>(`${base}/v1/cluster/is_member`);
   if (member.status !== 200) throw new Error(`is_member failed: ${JSON.stringify(member.body)}`);
   if (member.body.part_of_cluster) {
     log('cluster: already initialised');
   } else {
-    const init = await call(`${base}/v1/cluster/init?partitions=24`, 'PUT');
+    const init = await requestJson(`${base}/v1/cluster/init?partitions=24`, 'PUT');
     if (init.status !== 200) throw new Error(`init failed: ${JSON.stringify(init.body)}`);
     log('cluster: initialised with 24 partitions');
   }
 
-  const existing = await call(`${base}/v1/table/highstreet`, 'GET');
+  const existing = await requestJson<{ columns: unknown[] }>(`${base}/v1/table/highstreet`);
   if (existing.status === 200) {
     log(`table highstreet: exists (${existing.body.columns.length} columns)`);
   } else {
-    const created = await call(`${base}/v1/table/highstreet`, 'POST', JSON.stringify(HIGHSTREET_TABLE));
+    const created = await requestJson(`${base}/v1/table/highstreet`, 'POST', HIGHSTREET_TABLE);
     if (created.status !== 200) throw new Error(`create table failed: ${JSON.stringify(created.body)}`);
     log(`table highstreet: created with ${HIGHSTREET_TABLE.columns.length} columns, z_order ${HIGHSTREET_TABLE.z_order.join(', ')}`);
   }
 
   const events = readFileSync(file, 'utf8');
   const count = (JSON.parse(events) as unknown[]).length;
-  const ins = await call(`${base}/v1/insert/highstreet`, 'POST', events);
+  const ins = await requestJson<InsertReply>(`${base}/v1/insert/highstreet`, 'POST', events);
   if (ins.status !== 200) throw new Error(`insert failed: ${JSON.stringify(ins.body)}`);
   log(`insert: ${count} events sent, ${ins.body.inserted} inserted, ${ins.body.duplicates} already present, ${ins.body.rejected.length} rejected`);
   for (const r of ins.body.rejected) log(`  rejected event ${r.index}: ${r.error}`);

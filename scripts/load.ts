@@ -15,9 +15,11 @@ import { createInterface } from 'node:readline';
 import type { AsyncBuffer } from 'hyparquet';
 import { parquetMetadataAsync } from 'hyparquet';
 import { parquetEventBatches } from '../workers/ingest/parquet.ts';
+import { intArg, parseCommandLine } from './cli-args.ts';
 
 type Event = Record<string, unknown>;
-type Format = 'json' | 'ndjson' | 'csv' | 'parquet';
+const FORMATS = ['json', 'ndjson', 'csv', 'parquet'] as const;
+type Format = (typeof FORMATS)[number];
 
 interface Options {
   url: string;
@@ -33,28 +35,26 @@ function usage(msg: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): Options {
-  const opts: Partial<Options> = { url: 'http://127.0.0.1:8787', batch: 5000, concurrency: 2 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => argv[++i] ?? usage(`missing value for ${a}`);
-    if (a === '--url') opts.url = next().replace(/\/$/, '');
-    else if (a === '--table') opts.table = next();
-    else if (a === '--batch') opts.batch = Number(next());
-    else if (a === '--concurrency') opts.concurrency = Number(next());
-    else if (a === '--format') opts.format = next() as Format;
-    else if (a.startsWith('--')) usage(`unknown option ${a}`);
-    else opts.file = a;
+function options(argv: string[]): Options {
+  const { args, operands } = parseCommandLine(argv);
+  const known = new Set(['url', 'table', 'batch', 'concurrency', 'format']);
+  for (const name of args.keys()) if (!known.has(name)) usage(`unknown option --${name}`);
+  const table = args.get('table');
+  if (table === undefined) usage('--table is required');
+  if (operands.length !== 1) usage(operands.length === 0 ? 'a file is required' : `one file only, got ${operands.join(' ')}`);
+  const file = operands[0];
+  let batch: number, concurrency: number;
+  try {
+    batch = intArg(args, 'batch', 5000);
+    concurrency = intArg(args, 'concurrency', 2);
+  } catch (e) {
+    usage((e as Error).message);
   }
-  if (!opts.table) usage('--table is required');
-  if (!opts.file) usage('a file is required');
-  if (!(opts.batch! > 0) || !(opts.concurrency! > 0)) usage('--batch and --concurrency must be positive');
-  if (!opts.format) {
-    const ext = opts.file.toLowerCase().split('.').pop();
-    opts.format = ext === 'jsonl' || ext === 'ndjson' ? 'ndjson' : ext === 'csv' ? 'csv' : ext === 'parquet' ? 'parquet' : 'json';
-  }
-  if (!['json', 'ndjson', 'csv', 'parquet'].includes(opts.format)) usage(`unknown format ${opts.format}`);
-  return opts as Options;
+  const ext = file.toLowerCase().split('.').pop();
+  const format = args.get('format') ?? (ext === 'jsonl' || ext === 'ndjson' ? 'ndjson' : ext === 'csv' ? 'csv' : ext === 'parquet' ? 'parquet' : 'json');
+  if (!FORMATS.includes(format as Format)) usage(`unknown format ${format}`);
+  const url = (args.get('url') ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  return { url, table, batch, concurrency, format: format as Format, file };
 }
 
 /** A batch of events plus how far through the input (0..1) the reader is after it. */
@@ -243,7 +243,7 @@ async function send(o: Options, events: Event[], offset: number, t: Totals): Pro
 }
 
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2));
   const t: Totals = { sent: 0, inserted: 0, rejected: 0, failedRequests: 0, samples: [] };
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
