@@ -17,10 +17,3 @@ export async function requestJson<T>(url: string, method = 'GET', body?: unknown
     throw new Error(`${method} ${url} answered ${r.status} with non-JSON: ${text.slice(0, 300)}`);
   }
 }
-
-/** The body of a 200 answer; any other status is an error naming the request and the answer. */
-export async function okJson<T>(url: string, method = 'GET', body?: unknown): Promise<T> {
-  const r = await requestJson<T>(url, method, body);
-  if (r.status !== 200) throw new Error(`${method} ${url} → ${r.status}: ${JSON.stringify(r.body).slice(0, 400)}`);
-  return r.body;
-}
