@@ -166,6 +166,7 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         return null;
       };
     }
+    // Written out again rather than shared with the uncoded closure: each closure keeps its own JIT feedback (lang/NOTES.md).
     return (f) => {
       const tree = f.result;
       if (tree === null) return null;

@@ -201,10 +201,11 @@ export function bucketOf(x: number, size: number): number {
   return Number.isInteger(r) ? r : Number(r.toPrecision(15));
 }
 
-function numeric1(f: (x: number) => Value): (args: Value[]) => Value {
+/** A function of a number (first argument) and its other arguments; a first argument that is not a number gives None. */
+function numeric(f: (x: number, args: Value[]) => Value): (args: Value[]) => Value {
   return (args) => {
     const x = asNum(args[0]!);
-    return x === null ? null : f(x);
+    return x === null ? null : f(x, args);
   };
 }
 
@@ -221,26 +222,22 @@ const PURE: Record<string, BuiltinFunction> = {
   round: {
     min: 1,
     max: 2,
-    fn: ([x, nd]) => {
-      const v = asNum(x!);
-      if (v === null) return null;
+    fn: numeric((v, [, nd]) => {
       const n = nd === undefined || nd === null ? 0 : asInt(nd, 'round() digits');
       if (!Number.isFinite(v) || n > 20) return v;
       return Number(roundDecimal(v, n)) + 0;
-    },
+    }),
   },
-  trunc: { min: 1, max: 1, fn: numeric1((x) => (Number.isFinite(x) ? Math.trunc(x) + 0 : x)) },
+  trunc: { min: 1, max: 1, fn: numeric((x) => (Number.isFinite(x) ? Math.trunc(x) + 0 : x)) },
   fix: {
     min: 2,
     max: 2,
-    fn: ([x, nd]) => {
-      const v = asNum(x!);
-      if (v === null) return null;
+    fn: numeric((v, [, nd]) => {
       const n = asInt(nd!, 'fix() decimals');
       if (!Number.isFinite(v)) return pyStr(v);
       if (n > 100) throw runErr('value_error', 'fix() allows at most 100 decimals');
       return roundDecimal(v, n);
-    },
+    }),
   },
   int: { min: 1, max: 1, fn: ([x]) => toInt(x!) },
   float: { min: 1, max: 1, fn: ([x]) => toFloat(x!) },
@@ -254,7 +251,7 @@ const PURE: Record<string, BuiltinFunction> = {
       return null;
     },
   },
-  abs: { min: 1, max: 1, fn: numeric1((x) => Math.abs(x)) },
+  abs: { min: 1, max: 1, fn: numeric((x) => Math.abs(x)) },
   min: { min: 1, max: MAX_ARGS, fn: (args) => extreme(args, -1, 'min') },
   max: { min: 1, max: MAX_ARGS, fn: (args) => extreme(args, 1, 'max') },
   range: { min: 1, max: 3, fn: range },

@@ -13,25 +13,23 @@ describe('one program, many blocks', () => {
   const a = buildBlock(schema, [{ id: 'a', rows: [{ stamp: T0, action: 'buy', page: 'cart', price: 1 }, { stamp: T0 + 1, action: 'view', page: 'home', price: 2 }] }]);
   const b = buildBlock(schema, [{ id: 'b', rows: [{ stamp: T0, action: 'view', page: 'home', price: 5 }, { stamp: T0 + 1, action: 'buy', page: 'misc', price: 7 }] }]);
 
-  it('text constants are resolved against each block dictionary', () => {
-    const p = compile("aggregate:\n    count person\n    sum price\nmatch where page == 'home' and action != 'buy':\n    tally(page)", schema, { mode: 'event' });
+  /** Runs `script` for person a, then b, then a again, into one result (so a counts twice). */
+  const runAba = (script: string): ReturnType<typeof render> => {
+    const p = compile(script, schema, { mode: 'event' });
     const result = p.newResult();
     const ctx = { result, now: 0, sessionTime: 1, budget: { remaining: 1000 } };
-    p.run(a.slices[0]!, ctx);
-    p.run(b.slices[0]!, ctx);
-    p.run(a.slices[0]!, ctx);
-    // Person a ran twice, so it counts twice: (a) 2 + (b) 5 + (a) 2.
-    expect(render(result.toPartial())).toEqual({ _: [{ g: 'home', c: [3, 9] }] });
+    for (const { slices } of [a, b, a]) p.run(slices[0]!, ctx);
+    return render(result.toPartial());
+  };
+
+  it('text constants are resolved against each block dictionary', () => {
+    // sum price: (a) 2 + (b) 5 + (a) 2.
+    expect(runAba("aggregate:\n    count person\n    sum price\nmatch where page == 'home' and action != 'buy':\n    tally(page)"))
+      .toEqual({ _: [{ g: 'home', c: [3, 9] }] });
   });
 
   it('repeated key paths of one person count once per run (count person only)', () => {
-    const p = compile("match:\n    tally('x')\n    tally('x', 'y')\n    tally('x', 'y')", schema, { mode: 'event' });
-    const result = p.newResult();
-    const ctx = { result, now: 0, sessionTime: 1, budget: { remaining: 1000 } };
-    p.run(a.slices[0]!, ctx);
-    p.run(b.slices[0]!, ctx);
-    p.run(a.slices[0]!, ctx);
-    expect(render(result.toPartial())).toEqual({ _: [{ g: 'x', c: [3], _: [{ g: 'y', c: [3] }] }] });
+    expect(runAba("match:\n    tally('x')\n    tally('x', 'y')\n    tally('x', 'y')")).toEqual({ _: [{ g: 'x', c: [3], _: [{ g: 'y', c: [3] }] }] });
   });
 
   it('a column missing from a block reads as None (sets: empty)', () => {

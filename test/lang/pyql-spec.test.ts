@@ -24,60 +24,26 @@ describe('pyql §9 dataset A: loops and break', () => {
   it('break after the increment leaves after one row', () => {
     expect(dbg(lines('counter = 0', 'match:', '    counter += 1', '    break', 'debug(counter)'))).toEqual([1]);
   });
-  const nested = (brk: string): string =>
-    lines(
-      'outer = 0',
-      'inner = 0',
-      'match:',
-      '    match:',
-      '        inner += 1',
-      '        if inner == 2 or inner == 4:',
-      `            ${brk}`,
-      '    outer += 1',
-      '    if outer == 2:',
-      '        break',
-      'debug(outer)',
-      'debug(inner)',
-    );
+  /** [outer, inner] after `body` runs with both counters starting at 0. */
+  const counters = (...body: string[]): unknown[] => dbg(lines('outer = 0', 'inner = 0', ...body, 'debug(outer)', 'debug(inner)'));
+  const nested = (brk: string): unknown[] =>
+    counters('match:', '    match:', '        inner += 1', '        if inner == 2 or inner == 4:', `            ${brk}`, '    outer += 1', '    if outer == 2:', '        break');
+  /** Three nested matches counting the innermost rows; `after` follows the innermost match. */
+  const triple = (...after: string[]): unknown[] => counters('match:', '    match:', '        match:', '            inner += 1', ...after);
   it('nested match with break → outer 2, inner 4', () => {
-    expect(dbg(nested('break'))).toEqual([2, 4]);
+    expect(nested('break')).toEqual([2, 4]);
   });
   it('nested match with break 2 → outer 0, inner 2', () => {
-    expect(dbg(nested('break 2'))).toEqual([0, 2]);
+    expect(nested('break 2')).toEqual([0, 2]);
   });
-  const triple = (brk: string): string =>
-    lines(
-      'outer = 0',
-      'inner = 0',
-      'match:',
-      '    match:',
-      '        match:',
-      '            inner += 1',
-      `            ${brk}`,
-      '    outer += 1',
-      'debug(outer)',
-      'debug(inner)',
-    );
   it('break top → outer 5, inner 5', () => {
-    expect(dbg(triple('break top'))).toEqual([5, 5]);
+    expect(triple('            break top', '    outer += 1')).toEqual([5, 5]);
   });
   it('break all → outer 0, inner 1', () => {
-    expect(dbg(triple('break all'))).toEqual([0, 1]);
+    expect(triple('            break all', '    outer += 1')).toEqual([0, 1]);
   });
   it('continue in the outer body → outer 0, inner 35', () => {
-    const s = lines(
-      'outer = 0',
-      'inner = 0',
-      'match:',
-      '    match:',
-      '        match:',
-      '            inner += 1',
-      '    continue',
-      '    outer += 1',
-      'debug(outer)',
-      'debug(inner)',
-    );
-    expect(dbg(s)).toEqual([0, 35]);
+    expect(triple('    continue', '    outer += 1')).toEqual([0, 35]);
   });
 });
 
