@@ -13,7 +13,7 @@ import { METHOD_NAMES } from './runtime/methods.ts';
 export type Mode = 'event' | 'segment' | 'histogram' | 'trigger';
 
 /** Built-in row columns; `people` and `event_time` are aliases of `person` and `stamp`. */
-export const ROW_BUILTINS = new Set(['person', 'people', 'stamp', 'action', 'session']);
+const ROW_BUILTINS = new Set(['person', 'people', 'stamp', 'action', 'session']);
 /** Time names, readable bare or called with `()`. */
 export const TIME_NAMES = new Set(['now', 'event_time', 'first_event', 'last_event', 'first_match', 'prev_match', 'last_match', 'session_count']);
 
@@ -304,7 +304,7 @@ function checkAggregates(
 }
 
 /** Calls f on every nested statement list of s. */
-export function forEachBody(s: Stmt, f: (body: Stmt[]) => void): void {
+function forEachBody(s: Stmt, f: (body: Stmt[]) => void): void {
   switch (s.k) {
     case 'if':
       for (const b of s.branches) f(b.body);

@@ -195,6 +195,6 @@ export class Frame {
   }
 }
 
-export function budgetExceeded(): DbError {
+function budgetExceeded(): DbError {
   return new DbError('run_time', 'budget_exceeded', 'the query ran out of its execution budget (a runaway loop?)');
 }

@@ -36,7 +36,7 @@ function literalFor(name: string, params: Record<string, string>, columns: Reado
 }
 
 export function substituteParams(script: string, params: Record<string, string>, columns: ReadonlySet<string>): string {
-  return script.replace(PLACEHOLDER, (whole, name: string, offset: number) => {
+  return script.replace(PLACEHOLDER, (_whole, name: string, offset: number) => {
     const lit = literalFor(name, params, columns);
     if (lit !== null) return lit;
     const before = script.slice(0, offset);

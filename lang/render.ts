@@ -75,11 +75,6 @@ export function keyCompare(a: Key, b: Key): number {
   return compareKeys(a, b, false);
 }
 
-/** Group-key order: numbers numerically, strings case-insensitively (exact code points break ties). */
-export function compareGroupKeys(a: Key, b: Key): number {
-  return compareKeys(a, b, true);
-}
-
 function compareKeys(a: Key, b: Key, foldCase: boolean): number {
   const ra = keyRank(a);
   const rb = keyRank(b);

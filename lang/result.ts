@@ -14,8 +14,7 @@ import type { Key, Value } from './runtime/values.ts';
 import { keyCompare, renderTree, resolveSort, tidy } from './render.ts';
 import type { Cell, RenderNode, RenderOptions, ResultJson } from './render.ts';
 
-export type { Cell, CountNode, NodeJson, RenderOptions, ResultJson } from './render.ts';
-export { keyCompare, renderCounts } from './render.ts';
+export type { NodeJson, ResultJson } from './render.ts';
 
 export type AggKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'value' | 'var';
 export interface AggSpec {

@@ -17,7 +17,7 @@ export interface TableSchema {
 }
 
 /** Names the user can never create: built-in columns and anything starting with `__`. */
-export const BUILTIN_COLUMNS = ['person', 'people', 'stamp', 'event_time', 'action', 'session'] as const;
+const BUILTIN_COLUMNS = ['person', 'people', 'stamp', 'event_time', 'action', 'session'] as const;
 
 export function isReservedName(name: string): boolean {
   return (BUILTIN_COLUMNS as readonly string[]).includes(name) || name.startsWith('__');

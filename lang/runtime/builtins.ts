@@ -16,7 +16,7 @@ export interface BuiltinFunction {
 }
 
 /** Upper bound on argument counts of variadic functions. */
-export const MAX_ARGS = 255;
+const MAX_ARGS = 255;
 /** `range()` refuses to build lists larger than this. */
 export const MAX_RANGE = 10_000_000;
 
@@ -160,7 +160,7 @@ const URL_WITH_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)([^?#]*)(?:\?([^#
 const URL_NO_SCHEME = /^([^?#]*)(?:\?([^#]*))?/;
 
 /** `{"host", "path", "query", "params"}`; missing parts are None; a param without `=` is True. */
-export function urlDecode(url: string): PyDict {
+function urlDecode(url: string): PyDict {
   let host: string | null = null;
   let path: string | null;
   let query: string | null;

@@ -6,17 +6,11 @@
 import { eq, runErr, sliceBound, toKey, typeName } from './values.ts';
 import type { Key, PyDict, PySet, Value } from './values.ts';
 
-/** [min, max] argument counts; a name shared by several types gets the widest range. */
-export const METHOD_ARITY: Readonly<Record<string, readonly [number, number]>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, readonly [number, number]>, {
-    append: [1, 1], pop: [0, 2], remove: [1, 1], clear: [0, 0], add: [1, 1], update: [1, 255],
-    keys: [0, 0], values: [0, 0], items: [0, 0], get: [1, 2],
-    find: [1, 3], rfind: [1, 3], split: [0, 2], strip: [0, 1], lstrip: [0, 1], rstrip: [0, 1],
-    lower: [0, 0], upper: [0, 0], startswith: [1, 3], endswith: [1, 3], replace: [2, 3],
-  }),
-);
-
-export const METHOD_NAMES: ReadonlySet<string> = new Set(Object.keys(METHOD_ARITY));
+/** Every method name of any type, for the compile-time check; argument counts are checked per type when called. */
+export const METHOD_NAMES: ReadonlySet<string> = new Set([
+  'append', 'pop', 'remove', 'clear', 'add', 'update', 'keys', 'values', 'items', 'get',
+  'find', 'rfind', 'split', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'startswith', 'endswith', 'replace',
+]);
 
 function noMethod(receiver: Value, name: string): never {
   throw runErr('unknown_method', `'${typeName(receiver)}' object has no method '${name}'`);
@@ -167,7 +161,7 @@ function dictMethod(d: PyDict, name: string, args: Value[]): Value {
 // str
 
 /** Python str.find/rfind: search within s[start:end], report the index in s. */
-export function strFind(s: string, sub: string, start: Value | undefined, end: Value | undefined, last: boolean): number {
+function strFind(s: string, sub: string, start: Value | undefined, end: Value | undefined, last: boolean): number {
   const rawStart = optInt(start, 'start');
   if (rawStart !== null && rawStart > s.length) return -1;
   const a = sliceBound(rawStart, s.length, 0);

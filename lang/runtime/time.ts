@@ -4,7 +4,7 @@
  */
 import type { Value } from './values.ts';
 
-export const EPOCH_SECONDS_LIMIT = 4102444800;
+const EPOCH_SECONDS_LIMIT = 4102444800;
 
 const MS_SECOND = 1000;
 const MS_MINUTE = 60_000;

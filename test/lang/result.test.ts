@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DbError } from '../../lang/errors.ts';
-import { ResultTree, emptyPartial, mergePartials, render, renderCounts } from '../../lang/result.ts';
+import { ResultTree, emptyPartial, mergePartials, render } from '../../lang/result.ts';
+import { renderCounts } from '../../lang/render.ts';
 import type { AggSpec, PartialTree } from '../../lang/result.ts';
 import type { Key, Value } from '../../lang/runtime/values.ts';
 
