@@ -5,7 +5,8 @@
 import { parquetMetadataAsync, parquetScan, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, DecodedArray, FileMetaData } from 'hyparquet';
 import type { TableSchema } from '../../lang/schema.ts';
-import type { BatchCell, BatchColumn, InsertBatch } from '../store/batch.ts';
+import { BatchWriter, type InsertBatch } from '../store/batch.ts';
+import { kindOf } from '../store/vectors.ts';
 import { ACTION, EVENT, EVENT_HASH, PERSON, PERSON_INT, STAMP } from './parquet-schema.ts';
 
 /** Timestamps come back as epoch-ms numbers instead of Date objects. */
@@ -38,10 +39,10 @@ function num(v: unknown): number {
   return typeof v === 'bigint' ? Number(v) : (v as number);
 }
 
-function cell(v: unknown, type: string): BatchCell {
-  if (v === null || v === undefined) return null;
-  if (type === 'int' || type === 'double') return num(v);
-  return v as BatchCell;
+/** A non-null stored value as the batch takes it: numbers (bools as 0/1) or text. */
+function cell(v: unknown): number | string {
+  if (typeof v === 'string') return v;
+  return typeof v === 'boolean' ? (v ? 1 : 0) : num(v);
 }
 
 /**
@@ -82,40 +83,25 @@ export async function* readSnapshotBatches(
     const userIn: DecodedArray[] = [];
     for (const col of userCols) userIn.push(await read(col.name));
 
+    const slots = userCols.map((col) => ({ id: col.id, kind: kindOf(col) }));
     for (let from = 0; from < groupRows; ) {
       let to = Math.min(groupRows, from + maxRows);
       while (to < groupRows && !newEvent(to)) to++;
-      const rows = to - from;
-      const stamp = new Float64Array(rows);
-      const action: string[] = new Array(rows);
-      const event = new Int32Array(rows);
-      const eventHash = new Float64Array(rows);
+      const w = new BatchWriter(slots);
       let ordinal = -1;
-      for (let i = 0; i < rows; i++) {
+      for (let r = from; r < to; r++) {
         // Event numbers in a batch only need to tell events apart.
-        if (i === 0 || newEvent(from + i)) ordinal++;
-        event[i] = ordinal;
-        stamp[i] = num(stampIn[from + i]);
-        action[i] = actionIn[from + i] as string;
-        eventHash[i] = num(hashIn[from + i]);
+        if (r === from || newEvent(r)) ordinal++;
+        w.row(ids[r]!, num(stampIn[r]), actionIn[r] as string, ordinal, num(hashIn[r]));
+        slots.forEach((slot, c) => {
+          const v = userIn[c]![r];
+          if (v === null || v === undefined) return;
+          if (slot.kind === 'num') w.num(c, cell(v) as number);
+          else if (slot.kind === 'text') w.text(c, cell(v) as string);
+          else for (const x of v as unknown[]) if (x !== null && x !== undefined) w.element(c, cell(x));
+        });
       }
-      const batchColumns: Record<string, BatchColumn> = {};
-      userCols.forEach((col, c) => {
-        const values = userIn[c];
-        if (col.isSet) {
-          const cells: BatchCell[][] = new Array(rows);
-          for (let i = 0; i < rows; i++) {
-            const v = values[from + i] as unknown[] | null;
-            cells[i] = v ? v.map((x) => cell(x, col.type)) : [];
-          }
-          batchColumns[col.name] = { id: col.id, cells };
-        } else {
-          const cells: BatchCell[] = new Array(rows);
-          for (let i = 0; i < rows; i++) cells[i] = cell(values[from + i], col.type);
-          batchColumns[col.name] = { id: col.id, cells };
-        }
-      });
-      yield { rows, person: ids.slice(from, to), stamp, action, event, eventHash, columns: batchColumns };
+      yield w.finish();
       from = to;
     }
   }

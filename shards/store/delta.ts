@@ -2,22 +2,22 @@
  * A delta: the rows one insert call kept (after idempotency checks), in arrival order, as written
  * to SQLite in one value per insert and replayed on load until compaction folds them into chunks.
  *
- * The insert path encodes the batch's cells as they are (numbers as Float64, text as UTF-8 runs,
- * no dictionaries) because it runs for every insert call; building dictionaries and person lists
- * is left to decoding, which only reads, loads and compactions do.
+ * The insert path writes the batch's typed arrays as they are (numbers as Float64, strings once in a
+ * table the rows point into by code) because it runs for every insert call; merging the codes into
+ * column dictionaries is left to reads and compactions.
  */
 import type { TableSchema } from '../../lang/schema.ts';
-import type { BatchCell, InsertBatch } from './batch.ts';
-import type { PersonKey } from './directory.ts';
+import type { BatchColumn, InsertBatch } from './batch.ts';
+import { readKeys, writeKeys, type PersonKey } from './directory.ts';
 import { PackReader, PackWriter } from './pack.ts';
-import { kindOf, type VectorKind } from './vectors.ts';
+import { DictBuilder, kindOf, type VectorKind } from './vectors.ts';
 
-/** A delta column as stored: text stays as strings until merged into a dictionary with others. */
+/** A delta column as stored: text as codes into the delta's own `strings` (-1 absent). */
 export type RawColumn =
   | { kind: 'num'; values: Float64Array }
-  | { kind: 'text'; values: (string | null)[] }
+  | { kind: 'text'; codes: Int32Array }
   | { kind: 'numset'; offsets: Int32Array; values: Float64Array }
-  | { kind: 'textset'; offsets: Int32Array; values: string[] };
+  | { kind: 'textset'; offsets: Int32Array; codes: Int32Array };
 
 export interface DeltaRows {
   rows: number;
@@ -26,7 +26,10 @@ export interface DeltaRows {
   /** Per row: index into `keys`. */
   person: Int32Array;
   stamp: Float64Array;
-  action: string[];
+  /** Strings the action and text codes of this delta point into. */
+  strings: string[];
+  /** Per row: action as an index into `strings`. */
+  action: Int32Array;
   /** Per row: event number within the delta (0-based); rows of one event are consecutive. */
   event: Int32Array;
   events: number;
@@ -36,154 +39,126 @@ export interface DeltaRows {
   columns: Map<number, RawColumn>;
 }
 
-const FORMAT = 2;
+/** Format 2 (per-row strings) is still read: deltas written before format 3 stay until compaction. */
+const FORMAT_ROW_STRINGS = 2;
+const FORMAT = 3;
 const KIND_CODE: Record<VectorKind, number> = { num: 1, text: 2, numset: 3, textset: 4 };
 const KIND_OF_CODE: VectorKind[] = ['num', 'num', 'text', 'numset', 'textset'];
 
-function toNumber(c: BatchCell | undefined): number {
-  if (c === null || c === undefined) return NaN;
-  if (typeof c === 'boolean') return c ? 1 : 0;
-  if (typeof c === 'number') return c;
-  const n = Number(c);
-  return Number.isFinite(n) ? n : NaN;
+/** The batch columns the schema still has (same slot and kind); others were dropped or changed since. */
+function schemaColumns(schema: TableSchema, batch: InsertBatch): BatchColumn[] {
+  return batch.columns.filter((col) => schema.columns.some((def) => def.id === col.id && kindOf(def) === col.kind));
 }
 
-function toText(c: BatchCell | undefined): string | null {
-  if (c === null || c === undefined) return null;
-  return typeof c === 'string' ? c : String(c);
+function gatherF64(src: Float64Array, pick: Int32Array): Float64Array {
+  const out = new Float64Array(pick.length);
+  for (let i = 0; i < pick.length; i++) out[i] = src[pick[i]!]!;
+  return out;
 }
 
-/** A set cell as its present elements (a scalar is a one-element set). */
-function setCell(c: BatchCell | BatchCell[] | undefined): BatchCell[] {
-  if (Array.isArray(c)) return c;
-  return c === null || c === undefined ? [] : [c];
+function gatherI32(src: Int32Array, pick: Int32Array): Int32Array {
+  const out = new Int32Array(pick.length);
+  for (let i = 0; i < pick.length; i++) out[i] = src[pick[i]!]!;
+  return out;
+}
+
+/** The picked rows' ranges of a set column: new offsets and the indexes of the elements kept. */
+function gatherRanges(offsets: Int32Array, pick: Int32Array): { offsets: Int32Array; elements: Int32Array } {
+  const out = new Int32Array(pick.length + 1);
+  for (let i = 0; i < pick.length; i++) out[i + 1] = out[i]! + offsets[pick[i]! + 1]! - offsets[pick[i]!]!;
+  const elements = new Int32Array(out[pick.length]!);
+  let at = 0;
+  for (let i = 0; i < pick.length; i++) {
+    for (let e = offsets[pick[i]!]!; e < offsets[pick[i]! + 1]!; e++) elements[at++] = e;
+  }
+  return { offsets: out, elements };
+}
+
+function writeColumn(w: PackWriter, col: BatchColumn, pick: Int32Array | null): void {
+  w.u32(col.id);
+  w.u32(KIND_CODE[col.kind]);
+  switch (col.kind) {
+    case 'num':
+      w.f64s(pick === null ? col.values : gatherF64(col.values, pick));
+      return;
+    case 'text':
+      w.i32s(pick === null ? col.codes : gatherI32(col.codes, pick));
+      return;
+    case 'numset':
+    case 'textset': {
+      if (pick === null) {
+        w.i32s(col.offsets);
+        if (col.kind === 'numset') w.f64s(col.values);
+        else w.i32s(col.codes);
+        return;
+      }
+      const { offsets, elements } = gatherRanges(col.offsets, pick);
+      w.i32s(offsets);
+      if (col.kind === 'numset') w.f64s(gatherF64(col.values, elements));
+      else w.i32s(gatherI32(col.codes, elements));
+    }
+  }
 }
 
 /**
- * The rows of `batch` listed in `pick` (ascending) as delta bytes; columns not in `schema` are
- * dropped. `pid[i]` is the person ordinal of picked row i (distinguishes people without hashing keys).
+ * The rows of `batch` listed in `pick` (ascending; null = every row) as delta bytes; columns not in
+ * `schema` are dropped. Events are renumbered from 0 in row order.
  */
-export function encodeBatchDelta(schema: TableSchema, batch: InsertBatch, pick: Int32Array, pid: Int32Array): Uint8Array {
-  const n = pick.length;
-  const w = new PackWriter(512 + n * 96);
-  const person = new Array<PersonKey>(n);
-  const stamp = new Float64Array(n);
-  const action = new Array<string>(n);
+export function encodeBatchDelta(schema: TableSchema, batch: InsertBatch, pick: Int32Array | null): Uint8Array {
+  const n = pick === null ? batch.rows : pick.length;
+  let keys = batch.people;
+  let person = batch.person;
+  if (pick !== null) {
+    // Only the people of kept rows, renumbered in first-appearance order.
+    const remap = new Int32Array(batch.people.length).fill(-1);
+    keys = [];
+    person = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = batch.person[pick[i]!]!;
+      if (remap[p] === -1) {
+        remap[p] = keys.length;
+        keys.push(batch.people[p]!);
+      }
+      person[i] = remap[p]!;
+    }
+  }
   const event = new Int32Array(n);
-  const hash = new Float64Array(n);
   let events = 0;
   for (let i = 0; i < n; i++) {
-    const r = pick[i]!;
-    if (i === 0 || batch.event[r] !== batch.event[pick[i - 1]!] || pid[i - 1] !== pid[i]) events++;
-    person[i] = batch.person[r]!;
-    stamp[i] = batch.stamp[r]!;
-    action[i] = batch.action[r]!;
+    const r = pick === null ? i : pick[i]!;
+    const prev = pick === null ? i - 1 : pick[i - 1]!;
+    if (i === 0 || batch.event[r] !== batch.event[prev] || batch.person[r] !== batch.person[prev]) events++;
     event[i] = events - 1;
-    hash[i] = batch.eventHash[r]!;
   }
+  const w = new PackWriter(256 + n * 64);
   w.u32(FORMAT);
   w.u32(n);
   w.u32(events);
-  writeKeyCells(w, person);
-  w.f64s(stamp);
-  w.strings(action);
+  writeKeys(w, keys);
+  w.i32s(person);
+  w.f64s(pick === null ? batch.stamp : gatherF64(batch.stamp, pick));
+  w.strings(batch.strings);
+  w.i32s(pick === null ? batch.action : gatherI32(batch.action, pick));
   w.i32s(event);
-  w.f64s(hash);
-  const cols = schema.columns.filter((def) => batch.columns[def.name]?.id === def.id);
+  w.f64s(pick === null ? batch.eventHash : gatherF64(batch.eventHash, pick));
+  const cols = schemaColumns(schema, batch);
   w.u32(cols.length);
-  for (const def of cols) {
-    const cells = batch.columns[def.name]!.cells as (BatchCell | BatchCell[])[];
-    const kind = kindOf(def);
-    w.u32(def.id);
-    w.u32(KIND_CODE[kind]);
-    if (kind === 'num') {
-      const values = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const c = cells[pick[i]!];
-        values[i] = toNumber(Array.isArray(c) ? c[0] : c);
-      }
-      w.f64s(values);
-    } else if (kind === 'text') {
-      const values = new Array<string | null>(n);
-      for (let i = 0; i < n; i++) {
-        const c = cells[pick[i]!];
-        values[i] = toText(Array.isArray(c) ? c[0] : c);
-      }
-      w.nullableStrings(values);
-    } else {
-      const lengths = new Int32Array(n);
-      const flat: BatchCell[] = [];
-      for (let i = 0; i < n; i++) {
-        for (const x of setCell(cells[pick[i]!])) {
-          if (x === null) continue;
-          flat.push(x);
-          lengths[i]!++;
-        }
-      }
-      w.i32s(lengths);
-      if (kind === 'numset') w.f64s(Float64Array.from(flat, toNumber));
-      else w.strings(flat.map((x) => toText(x)!));
-    }
-  }
+  for (const col of cols) writeColumn(w, col, pick);
   return w.finish();
-}
-
-/** Person ids per row: a type flag each, numbers and strings in their own runs. */
-function writeKeyCells(w: PackWriter, keys: readonly PersonKey[]): void {
-  const flags = new Uint8Array(keys.length);
-  const nums: number[] = [];
-  const strs: string[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (typeof k === 'number') {
-      flags[i] = 1;
-      nums.push(k);
-    } else {
-      strs.push(k);
-    }
-  }
-  w.u8s(flags);
-  w.f64s(Float64Array.from(nums));
-  w.strings(strs);
-}
-
-function readKeyCells(r: PackReader): { keys: PersonKey[]; person: Int32Array } {
-  const flags = r.u8s();
-  const nums = r.f64s();
-  const strs = r.strings();
-  const keys: PersonKey[] = [];
-  const index = new Map<PersonKey, number>();
-  const person = new Int32Array(flags.length);
-  let ni = 0;
-  let si = 0;
-  for (let i = 0; i < flags.length; i++) {
-    const key: PersonKey = flags[i] === 1 ? nums[ni++]! : strs[si++]!;
-    let k = index.get(key);
-    if (k === undefined) {
-      k = keys.length;
-      keys.push(key);
-      index.set(key, k);
-    }
-    person[i] = k;
-  }
-  return { keys, person };
-}
-
-function offsetsOf(lengths: Int32Array): Int32Array {
-  const offsets = new Int32Array(lengths.length + 1);
-  for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
-  return offsets;
 }
 
 export function decodeDelta(bytes: Uint8Array): DeltaRows {
   const r = new PackReader(bytes);
   const format = r.u32();
+  if (format === FORMAT_ROW_STRINGS) return decodeRowStrings(r);
   if (format !== FORMAT) throw new Error(`delta: unknown format ${format}`);
   const rows = r.u32();
   const events = r.u32();
-  const { keys, person } = readKeyCells(r);
+  const keys = readKeys(r);
+  const person = r.i32s();
   const stamp = r.f64s();
-  const action = r.strings();
+  const strings = r.strings();
+  const action = r.i32s();
   const event = r.i32s();
   const hash = r.f64s();
   const ncols = r.u32();
@@ -192,33 +167,65 @@ export function decodeDelta(bytes: Uint8Array): DeltaRows {
     const id = r.u32();
     const kind = KIND_OF_CODE[r.u32()];
     if (kind === 'num') columns.set(id, { kind, values: r.f64s() });
-    else if (kind === 'text') columns.set(id, { kind, values: r.nullableStrings() });
-    else if (kind === 'numset') {
-      const offsets = offsetsOf(r.i32s());
-      columns.set(id, { kind, offsets, values: r.f64s() });
-    } else if (kind === 'textset') {
-      const offsets = offsetsOf(r.i32s());
-      columns.set(id, { kind, offsets, values: r.strings() });
-    } else {
-      throw new Error('delta: unknown column kind');
-    }
+    else if (kind === 'text') columns.set(id, { kind, codes: r.i32s() });
+    else if (kind === 'numset') columns.set(id, { kind, offsets: r.i32s(), values: r.f64s() });
+    else if (kind === 'textset') columns.set(id, { kind, offsets: r.i32s(), codes: r.i32s() });
+    else throw new Error('delta: unknown column kind');
   }
-  return { rows, keys, person, stamp, action, event, events, hash, columns };
+  return { rows, keys, person, stamp, strings, action, event, events, hash, columns };
 }
 
-function stringsBytes(list: readonly (string | null)[]): number {
-  let n = list.length * 8;
-  for (const x of list) if (x !== null) n += 16 + x.length * 2;
-  return n;
+function offsetsOf(lengths: Int32Array): Int32Array {
+  const offsets = new Int32Array(lengths.length + 1);
+  for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
+  return offsets;
+}
+
+/** Format 2: a person key and strings per row; read into the format-3 shape. */
+function decodeRowStrings(r: PackReader): DeltaRows {
+  const rows = r.u32();
+  const events = r.u32();
+  const rowKeys = readKeys(r);
+  const keys: PersonKey[] = [];
+  const index = new Map<PersonKey, number>();
+  const person = new Int32Array(rowKeys.length);
+  for (let i = 0; i < rowKeys.length; i++) {
+    let k = index.get(rowKeys[i]!);
+    if (k === undefined) {
+      k = keys.length;
+      keys.push(rowKeys[i]!);
+      index.set(rowKeys[i]!, k);
+    }
+    person[i] = k;
+  }
+  const dict = new DictBuilder();
+  const codesOf = (list: readonly (string | null)[]): Int32Array => Int32Array.from(list, (s) => (s === null ? -1 : dict.code(s)));
+  const stamp = r.f64s();
+  const action = codesOf(r.strings());
+  const event = r.i32s();
+  const hash = r.f64s();
+  const ncols = r.u32();
+  const columns = new Map<number, RawColumn>();
+  for (let c = 0; c < ncols; c++) {
+    const id = r.u32();
+    const kind = KIND_OF_CODE[r.u32()];
+    if (kind === 'num') columns.set(id, { kind, values: r.f64s() });
+    else if (kind === 'text') columns.set(id, { kind, codes: codesOf(r.nullableStrings()) });
+    else if (kind === 'numset') columns.set(id, { kind, offsets: offsetsOf(r.i32s()), values: r.f64s() });
+    else if (kind === 'textset') columns.set(id, { kind, offsets: offsetsOf(r.i32s()), codes: codesOf(r.strings()) });
+    else throw new Error('delta: unknown column kind');
+  }
+  return { rows, keys, person, stamp, strings: dict.dict, action, event, events, hash, columns };
 }
 
 export function deltaBytes(d: DeltaRows): number {
-  let n = d.person.byteLength + d.stamp.byteLength + stringsBytes(d.action) + d.event.byteLength + d.hash.byteLength;
+  let n = d.person.byteLength + d.stamp.byteLength + d.action.byteLength + d.event.byteLength + d.hash.byteLength;
   for (const k of d.keys) n += 16 + (typeof k === 'string' ? k.length * 2 : 0);
+  for (const s of d.strings) n += 16 + s.length * 2;
   for (const v of d.columns.values()) {
     if (v.kind === 'num') n += v.values.byteLength;
-    else if (v.kind === 'text') n += stringsBytes(v.values);
-    else n += v.offsets.byteLength + (v.kind === 'numset' ? v.values.byteLength : stringsBytes(v.values));
+    else if (v.kind === 'text') n += v.codes.byteLength;
+    else n += v.offsets.byteLength + (v.kind === 'numset' ? v.values.byteLength : v.codes.byteLength);
   }
   return n;
 }

@@ -6,7 +6,7 @@
 import type { ColumnVector, RowBlock } from '../../lang/columns.ts';
 import { DbError } from '../../lang/errors.ts';
 import type { ColumnDef, TableSchema } from '../../lang/schema.ts';
-import type { InsertBatch } from './batch.ts';
+import { checkBatch, type InsertBatch } from './batch.ts';
 import { decodedColumns, type CacheEntry } from './cache.ts';
 import { decodeVector, encodeVector } from './codec.ts';
 import { EventSet } from './dedup.ts';
@@ -18,7 +18,7 @@ import {
   chunkColumns, countChunks, deleteChunk, deleteDeltas, deleteTableData, ensureStoreSchema, readChunk, readDeltas, readVersion, writeChunk, writeDeltaRows, writeVersion,
   type StoreStorage,
 } from './sql.ts';
-import { absentVector, appendRaw, DictBuilder, gatherVector, kindOf, vectorBytes } from './vectors.ts';
+import { absentVector, appendRaw, CodeMap, DictBuilder, gatherVector, kindOf, vectorBytes } from './vectors.ts';
 
 export interface InsertCounts {
   /** Events stored. */
@@ -296,38 +296,44 @@ export class ColumnarTable implements TableStore {
    * readable until applied. If the write fails the caller must call `abandon()`.
    */
   stage(batch: InsertBatch): StagedInsert {
-    validateBatch(batch);
+    checkBatch(batch);
     this.load();
     const n = batch.rows;
-    const pick = new Int32Array(n);
-    const pickPid = new Int32Array(n);
+    let pick: Int32Array | null = null;
+    let rowPid: Int32Array | null = null;
     let kept = 0;
     let inserted = 0;
     let duplicates = 0;
     try {
+      // Each distinct person of the batch is looked up once.
+      const pidOf = new Int32Array(batch.people.length);
+      for (let k = 0; k < pidOf.length; k++) pidOf[k] = this.people.getOrAdd(batch.people[k]!);
+      rowPid = new Int32Array(n);
       for (let a = 0; a < n; ) {
-        const key = batch.person[a]!;
+        const p = batch.person[a]!;
         const ev = batch.event[a]!;
         let b = a + 1;
-        while (b < n && batch.event[b] === ev && batch.person[b] === key) b++;
-        const pid = this.people.getOrAdd(key);
+        while (b < n && batch.event[b] === ev && batch.person[b] === p) b++;
+        const pid = pidOf[p]!;
         if (this.events.add(pid, batch.eventHash[a]!)) {
-          for (let r = a; r < b; r++) {
-            pick[kept] = r;
-            pickPid[kept++] = pid;
-          }
+          if (pick !== null) for (let r = a; r < b; r++) pick[kept + r - a] = r;
+          for (let r = a; r < b; r++) rowPid[kept++] = pid;
           inserted++;
         } else {
+          // The first duplicate: from here on only some rows are kept.
+          if (pick === null) {
+            pick = new Int32Array(n);
+            for (let r = 0; r < kept; r++) pick[r] = r;
+          }
           duplicates++;
         }
         a = b;
       }
       const counts = { inserted, duplicates, rows: kept };
       if (kept === 0) return { table: this, counts, pid: null, bytes: null, seq: 0, epoch: this.epoch };
-      const pid = pickPid.slice(0, kept);
-      const bytes = encodeBatchDelta(this.schema, batch, pick.subarray(0, kept), pid);
+      const bytes = encodeBatchDelta(this.schema, batch, pick === null ? null : pick.subarray(0, kept));
       this.staged++;
-      return { table: this, counts, pid, bytes, seq: this.ver + this.staged, epoch: this.epoch };
+      return { table: this, counts, pid: rowPid.subarray(0, kept), bytes, seq: this.ver + this.staged, epoch: this.epoch };
     } catch (e) {
       this.unload();
       throw e;
@@ -420,9 +426,10 @@ export class ColumnarTable implements TableStore {
         const r = d.rows;
         dPid.set(d.pid, at);
         dStamp.set(r.stamp, at);
+        const map = new CodeMap(actions, r.strings);
         for (let k = 0; k < r.rows; k++) {
           dEvent[at + k] = eBase + r.event[k]!;
-          dAction[at + k] = actions.code(r.action[k]!);
+          dAction[at + k] = map.code(r.action[k]!);
         }
         at += r.rows;
         eBase += r.events;
@@ -470,7 +477,7 @@ export class ColumnarTable implements TableStore {
     if (order === null) return base;
     const parts = view.deltas.map((d) => {
       const column = d.rows.columns.get(def.id);
-      return { rows: d.rows.rows, column: column?.kind === kind ? column : undefined };
+      return { rows: d.rows.rows, strings: d.rows.strings, column: column?.kind === kind ? column : undefined };
     });
     return gatherVector(appendRaw(kind, base, parts), order.perm);
   }
@@ -647,24 +654,5 @@ export class ColumnarTable implements TableStore {
       residentBytes: resident,
       version: this.ver,
     };
-  }
-}
-
-function validateBatch(b: InsertBatch): void {
-  const n = b.rows;
-  const bad = (what: string): never => {
-    throw new DbError('insert', 'bad_batch', `insert batch: ${what}`);
-  };
-  if (!Number.isInteger(n) || n < 0) bad('rows must be a non-negative integer');
-  if (b.person.length !== n || b.stamp.length !== n || b.action.length !== n || b.event.length !== n || b.eventHash.length !== n) {
-    bad('person, stamp, action, event and eventHash must each have one entry per row');
-  }
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(b.stamp[i]!)) bad(`row ${i} has no valid stamp`);
-    const p = b.person[i];
-    if (typeof p !== 'number' && (typeof p !== 'string' || p.length === 0)) bad(`row ${i} has no valid person`);
-  }
-  for (const [name, col] of Object.entries(b.columns)) {
-    if (col.cells.length !== n) bad(`column '${name}' must have one cell per row`);
   }
 }

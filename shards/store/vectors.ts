@@ -109,18 +109,45 @@ export function gatherVector(v: ColumnVector, perm: Int32Array): ColumnVector {
   }
 }
 
+/** Delta string codes -> codes of `dict`, each distinct string looked up once. */
+export class CodeMap {
+  private readonly dict: DictBuilder;
+  private readonly strings: readonly string[];
+  private readonly map: Int32Array;
+
+  constructor(dict: DictBuilder, strings: readonly string[]) {
+    this.dict = dict;
+    this.strings = strings;
+    this.map = new Int32Array(strings.length).fill(-1);
+  }
+
+  code(c: number): number {
+    let m = this.map[c]!;
+    if (m === -1) m = this.map[c] = this.dict.code(this.strings[c]!);
+    return m;
+  }
+}
+
+/** One delta's contribution to a column: its row count, its string table and its column (if it has it). */
+export interface RawPart {
+  rows: number;
+  strings: readonly string[];
+  column: RawColumn | undefined;
+}
+
 /**
  * A base column followed by delta columns (absent where a delta lacks it), as one vector whose
- * text codes extend the base dictionary: one dictionary lookup per delta string, no remapping.
+ * text codes extend the base dictionary: one dictionary lookup per distinct delta string.
  */
-export function appendRaw(kind: VectorKind, base: ColumnVector, parts: readonly { rows: number; column: RawColumn | undefined }[]): ColumnVector {
+export function appendRaw(kind: VectorKind, base: ColumnVector, parts: readonly RawPart[]): ColumnVector {
   const baseRows = vectorRows(base);
   let rows = baseRows;
   let elements = 0;
   for (const p of parts) {
     rows += p.rows;
     const c = p.column;
-    if (c !== undefined && (c.kind === 'numset' || c.kind === 'textset')) elements += c.values.length;
+    if (c?.kind === 'numset') elements += c.values.length;
+    else if (c?.kind === 'textset') elements += c.codes.length;
   }
   if (kind === 'num') {
     const values = new Float64Array(rows).fill(NaN);
@@ -140,9 +167,10 @@ export function appendRaw(kind: VectorKind, base: ColumnVector, parts: readonly 
     for (const p of parts) {
       const c = p.column;
       if (c?.kind === 'text') {
+        const map = new CodeMap(b, p.strings);
         for (let i = 0; i < p.rows; i++) {
-          const s = c.values[i]!;
-          if (s !== null) codes[at + i] = b.code(s);
+          const s = c.codes[i]!;
+          if (s >= 0) codes[at + i] = map.code(s);
         }
       }
       at += p.rows;
@@ -180,7 +208,8 @@ export function appendRaw(kind: VectorKind, base: ColumnVector, parts: readonly 
   let at = baseElements;
   for (const p of parts) {
     if (p.column?.kind !== 'textset') continue;
-    for (const s of p.column.values) codes[at++] = b.code(s);
+    const map = new CodeMap(b, p.strings);
+    for (const c of p.column.codes) codes[at++] = map.code(c);
   }
   return { kind, offsets, codes, dict: b.dict };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BatchBuilder } from '../../workers/ingest/batch-builder.ts';
+import { BatchBuilder, batchSlots } from '../../workers/ingest/batch-builder.ts';
+import { rowsOf as batchRows } from './batch-rows.ts';
 import { columnLookup, parseEvent, UnparsableLine, type UnknownAttributes, type ValidEvent } from '../../workers/ingest/event.ts';
 import { foldRows, type Attrs, type Folded } from '../../workers/ingest/fold.ts';
 import { schemaOf } from '../fixtures/rows.ts';
@@ -114,18 +115,18 @@ describe('parseEvent', () => {
 
 describe('BatchBuilder', () => {
   it('builds columnar batches with event numbers, holes filled and absent columns omitted', () => {
-    const b = new BatchBuilder(lookup);
+    const b = new BatchBuilder(batchSlots(lookup));
     b.add(valid({ ...base, _: { a: 1, _: [{ tags: ['x'] }, { tags: ['y'] }] } }));
     b.add(valid({ person: 7, stamp: 2, action: 'view', _: { a: 5 } }));
     const batch = b.build();
     expect(batch.rows).toBe(3);
-    expect(batch.person).toEqual(['tommy', 'tommy', 7]);
+    expect(batch.people).toEqual(['tommy', 7]);
+    expect([...batch.person]).toEqual([0, 0, 1]);
     expect([...batch.event]).toEqual([0, 0, 1]);
     expect([...batch.stamp]).toEqual([Date.UTC(2017, 0, 1, 5, 30), Date.UTC(2017, 0, 1, 5, 30), 2000]);
     expect(batch.eventHash[0]).toBe(batch.eventHash[1]);
-    expect(batch.columns.a).toEqual({ id: 1, cells: [1, 1, 5] });
-    expect(batch.columns.tags).toEqual({ id: 4, cells: [['x'], ['y'], []] });
-    expect(batch.columns.b).toBeUndefined();
+    expect(batch.columns.map((c) => c.id)).toEqual([1, 4]);
+    expect(batchRows(schema, batch).map((r) => [r.action, r.attrs.a, r.attrs.tags])).toEqual([['purchase', 1, ['x']], ['purchase', 1, ['y']], ['view', 5, []]]);
   });
 });
 

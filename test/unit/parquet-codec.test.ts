@@ -7,6 +7,7 @@ import { NUMERIC_TIMESTAMPS, readSnapshotBatches } from '../../shards/snapshot/p
 import { slicePeople } from '../../shards/snapshot/partition-io.ts';
 import type { InsertBatch } from '../../shards/store/batch.ts';
 import { buildBlock, type PersonInput } from '../fixtures/rows.ts';
+import { rowsOf } from './batch-rows.ts';
 
 const table: TableSchema = {
   name: 'events',
@@ -73,14 +74,17 @@ function batchRows(batches: InsertBatch[]): Omit<Row, 'event'>[] & { group: numb
   const out: (Omit<Row, 'event'> & { group: number })[] = [];
   let group = -1;
   for (const b of batches) {
+    const plainRows = rowsOf(table, b);
     for (let i = 0; i < b.rows; i++) {
       if (i === 0 || b.event[i] !== b.event[i - 1]) group++;
       const attrs: Record<string, Value> = {};
+      const plain = plainRows[i]!;
       for (const col of table.columns) {
-        const c = b.columns[col.name];
-        attrs[col.name] = c ? (c.cells[i] as Value) : null;
+        // Batches carry bools as 0/1.
+        const v = plain.attrs[col.name] as Value;
+        attrs[col.name] = col.type === 'bool' && typeof v === 'number' ? v === 1 : v;
       }
-      out.push({ person: b.person[i], stamp: b.stamp[i], action: b.action[i], hash: b.eventHash[i], attrs, group });
+      out.push({ person: plain.person, stamp: plain.stamp, action: plain.action, hash: plain.hash, attrs, group });
     }
   }
   return out;

@@ -6,28 +6,29 @@ import { readKeys, writeKeys } from '../../shards/store/directory.ts';
 import { EventSet } from '../../shards/store/dedup.ts';
 import { decodeDelta, encodeBatchDelta, type RawColumn } from '../../shards/store/delta.ts';
 import { PackReader, PackWriter } from '../../shards/store/pack.ts';
-import { absentVector, appendRaw, gatherVector } from '../../shards/store/vectors.ts';
-import type { InsertBatch } from '../../shards/store/batch.ts';
+import { absentVector, appendRaw, gatherVector, type RawPart } from '../../shards/store/vectors.ts';
+import { checkBatch, type InsertBatch } from '../../shards/store/batch.ts';
+import { batchOf, rowsOf, type PlainRow } from './batch-rows.ts';
 
-/** Plain JS values of a delta column. */
-function plainRaw(c: RawColumn): unknown[] {
+/** Plain JS values of a delta column whose codes point into `strings`. */
+function plainRaw(c: RawColumn, strings: readonly string[]): unknown[] {
   if (c.kind === 'num') return [...c.values].map((x) => (Number.isNaN(x) ? null : x));
-  if (c.kind === 'text') return c.values;
-  const values = c.values as ArrayLike<unknown>;
+  if (c.kind === 'text') return [...c.codes].map((x) => (x < 0 ? null : strings[x]));
+  const values: ArrayLike<unknown> = c.kind === 'numset' ? c.values : [...c.codes].map((x) => strings[x]);
   return Array.from({ length: c.offsets.length - 1 }, (_, i) => Array.from({ length: c.offsets[i + 1]! - c.offsets[i]! }, (_, k) => values[c.offsets[i]! + k]));
 }
 
-/** The delta column form of a vector (what encodeBatchDelta/decodeDelta produce). */
-function rawOf(v: ColumnVector): RawColumn {
+/** The delta column form of a vector (what decodeDelta produces): the part with its own string table. */
+function rawOf(v: ColumnVector): RawPart {
+  const rows = plain(v).length;
   switch (v.kind) {
     case 'num':
-      return v;
-    case 'text':
-      return { kind: 'text', values: [...v.codes].map((c) => (c < 0 ? null : v.dict[c]!)) };
     case 'numset':
-      return v;
+      return { rows, strings: [], column: v };
+    case 'text':
+      return { rows, strings: v.dict, column: { kind: 'text', codes: v.codes } };
     case 'textset':
-      return { kind: 'textset', offsets: v.offsets, values: [...v.codes].map((c) => v.dict[c]!) };
+      return { rows, strings: v.dict, column: { kind: 'textset', offsets: v.offsets, codes: v.codes } };
   }
 }
 
@@ -166,7 +167,7 @@ describe('vectors', () => {
       const parts = fc.sample(vectors.filter((v) => v.kind === kind), { numRuns: 3, seed });
       const all = parts.flatMap(plain);
       // The first part as a decoded base, the others as delta columns; one delta lacks the column.
-      const joined = appendRaw(kind, parts[0]!, [...parts.slice(1).map((p) => ({ rows: plain(p).length, column: rawOf(p) })), { rows: 2, column: undefined }]);
+      const joined = appendRaw(kind, parts[0]!, [...parts.slice(1).map(rawOf), { rows: 2, strings: [], column: undefined }]);
       all.push(...plain(absentVector(kind, 2)));
       expect(plain(joined)).toEqual(all);
       const perm = Int32Array.from(all.keys()).reverse();
@@ -198,60 +199,129 @@ describe('person keys and dedup set', () => {
   });
 });
 
-describe('delta', () => {
-  it('keeps only picked rows, renumbers events and drops columns not in the schema', () => {
-    const batch: InsertBatch = {
-      rows: 4,
-      person: ['a', 'a', 'b', 7],
-      stamp: Float64Array.of(1, 1, 2, 3),
-      action: ['buy', 'buy', 'view', 'buy'],
-      event: Int32Array.of(0, 0, 1, 2),
-      eventHash: Float64Array.of(10, 10, 11, 12),
-      columns: {
-        price: { id: 1, cells: [1.5, 2, null, 4] },
-        gone: { id: 9, cells: [1, 1, 1, 1] },
-        tags: { id: 2, cells: [['x'], [], ['y', 'z'], []] },
-      },
-    };
-    const schema = { name: 't', zOrder: [], columns: [
-      { name: 'price', type: 'double' as const, isSet: false, id: 1 },
-      { name: 'tags', type: 'text' as const, isSet: true, id: 2 },
-    ] };
-    const d = decodeDelta(encodeBatchDelta(schema, batch, Int32Array.of(0, 1, 3), Int32Array.of(0, 0, 2)));
+describe('insert batch', () => {
+  const schema = { name: 't', zOrder: [], columns: [
+    { name: 'price', type: 'double' as const, isSet: false, id: 1 },
+    { name: 'tag', type: 'text' as const, isSet: false, id: 2 },
+    { name: 'tags', type: 'text' as const, isSet: true, id: 3 },
+    { name: 'nums', type: 'int' as const, isSet: true, id: 4 },
+    { name: 'ok', type: 'bool' as const, isSet: false, id: 5 },
+  ] };
+  const row = (person: string | number, event: number, attrs: PlainRow['attrs'], action = 'buy'): PlainRow =>
+    ({ person, stamp: 1000 + event, action, event, hash: 100 + event, attrs: { price: null, tag: null, tags: [], nums: [], ok: null, ...attrs } });
+  const rows: PlainRow[] = [
+    row('tommy', 0, { price: 1.5, tag: 'red', tags: ['x', 'y'], nums: [1, -2], ok: 1 }),
+    row('tommy', 0, { tag: '', tags: [''] }),
+    row(5, 1, { price: -0, tag: 'ünïcode ✓ 𝄞', nums: [0], ok: 0 }, 'view ✓'),
+    row('5', 2, { tags: ['𝄞', 'red'] }, ''),
+    row('sue', 3, {}),
+  ];
+
+  /** A delta's rows in the same plain form. */
+  function deltaRows(d: ReturnType<typeof decodeDelta>): PlainRow[] {
+    return Array.from({ length: d.rows }, (_, i) => {
+      const attrs: PlainRow['attrs'] = {};
+      for (const def of schema.columns) {
+        const c = d.columns.get(def.id);
+        attrs[def.name] = c === undefined ? (def.isSet ? [] : null) : (plainRaw(c, d.strings)[i] as PlainRow['attrs'][string]);
+      }
+      return { person: d.keys[d.person[i]!]!, stamp: d.stamp[i]!, action: d.strings[d.action[i]!]!, event: d.event[i]!, hash: d.hash[i]!, attrs };
+    });
+  }
+
+  it('round-trips rows through the writer, a structured clone and the delta encoding: nulls, sets, empty strings, unicode, id types', () => {
+    const batch = batchOf(schema, rows);
+    expect(batch.people).toEqual(['tommy', 5, '5', 'sue']);
+    expect(batch.strings.filter((s) => s === 'red').length).toBe(1);
+    expect(rowsOf(schema, batch)).toEqual(rows);
+    const cloned = structuredClone(batch);
+    expect(cloned.stamp).toBeInstanceOf(Float64Array);
+    expect(rowsOf(schema, cloned)).toEqual(rows);
+    const d = decodeDelta(encodeBatchDelta(schema, cloned, null));
+    expect(d.events).toBe(4);
+    expect(deltaRows(d)).toEqual(rows);
+  });
+
+  it('pads columns a row never set and omits columns no row set', () => {
+    const batch = batchOf(schema, [row('a', 0, {}), row('a', 1, { tag: 'x', nums: [3] }), row('b', 2, {})]);
+    expect(batch.columns.map((c) => c.id).sort()).toEqual([2, 4]);
+    const tag = batch.columns.find((c) => c.id === 2)!;
+    expect(tag.kind === 'text' && [...tag.codes].map((c) => (c < 0 ? null : batch.strings[c]))).toEqual([null, 'x', null]);
+    const nums = batch.columns.find((c) => c.id === 4)!;
+    expect(nums.kind === 'numset' && [...nums.offsets]).toEqual([0, 0, 1, 1]);
+  });
+
+  it('keeps only picked rows, renumbers events and people and drops columns the schema no longer has', () => {
+    const batch = batchOf(schema, rows);
+    const narrower = { ...schema, columns: schema.columns.filter((c) => c.name !== 'tag').map((c) => (c.name === 'ok' ? { ...c, id: 9 } : c)) };
+    const d = decodeDelta(encodeBatchDelta(narrower, batch, Int32Array.of(0, 1, 3)));
     expect(d.rows).toBe(3);
-    expect(d.keys).toEqual(['a', 7]);
+    expect(d.keys).toEqual(['tommy', '5']);
     expect([...d.person]).toEqual([0, 0, 1]);
     expect([...d.event]).toEqual([0, 0, 1]);
     expect(d.events).toBe(2);
-    expect([...d.hash]).toEqual([10, 10, 12]);
-    expect([...d.columns.keys()].sort()).toEqual([1, 2]);
-    expect(plainRaw(d.columns.get(1)!)).toEqual([1.5, 2, 4]);
-    expect(plainRaw(d.columns.get(2)!)).toEqual([['x'], [], []]);
+    expect([...d.hash]).toEqual([100, 100, 102]);
+    expect([...d.columns.keys()].sort()).toEqual([1, 3, 4]);
+    expect(plainRaw(d.columns.get(3)!, d.strings)).toEqual([['x', 'y'], [''], ['𝄞', 'red']]);
+    expect(plainRaw(d.columns.get(4)!, d.strings)).toEqual([[1, -2], [], []]);
+    expect(plainRaw(d.columns.get(1)!, d.strings)).toEqual([1.5, null, null]);
   });
 
-  it('coerces cells: booleans to 0/1, numbers to text, scalars in set columns to one-element sets', () => {
-    const schema = { name: 't', zOrder: [], columns: [
-      { name: 'b', type: 'bool' as const, isSet: false, id: 1 },
-      { name: 's', type: 'text' as const, isSet: false, id: 2 },
-      { name: 'ts', type: 'text' as const, isSet: true, id: 3 },
-      { name: 'ns', type: 'int' as const, isSet: true, id: 4 },
-    ] };
-    const batch: InsertBatch = {
-      rows: 3, person: ['a', 'a', 'a'], stamp: Float64Array.of(1, 2, 3), action: ['x', 'x', 'y'],
-      event: Int32Array.of(0, 1, 2), eventHash: Float64Array.of(1, 2, 3),
-      columns: {
-        b: { id: 1, cells: [true, false, null] },
-        s: { id: 2, cells: [5, 'x', null] },
-        ts: { id: 3, cells: ['a', ['b', null, 'c'], []] as never },
-        ns: { id: 4, cells: [[1, true], 7, null] as never },
-      },
-    };
-    const d = decodeDelta(encodeBatchDelta(schema, batch, Int32Array.of(0, 1, 2), Int32Array.of(0, 0, 0)));
-    expect(plainRaw(d.columns.get(1)!)).toEqual([1, 0, null]);
-    expect(plainRaw(d.columns.get(2)!)).toEqual(['5', 'x', null]);
-    expect(plainRaw(d.columns.get(3)!)).toEqual([['a'], ['b', 'c'], []]);
-    expect(plainRaw(d.columns.get(4)!)).toEqual([[1, 1], [7], []]);
-    expect(d.action).toEqual(['x', 'x', 'y']);
-    expect(d.events).toBe(3);
+  it('picked rows decode to exactly those rows (random batches)', () => {
+    const cell = fc.record({
+      price: fc.option(fc.double({ noNaN: true }), { nil: null }),
+      tag: fc.option(fc.string({ unit: 'grapheme' }), { nil: null }),
+      tags: fc.uniqueArray(fc.string({ unit: 'grapheme', maxLength: 3 }), { maxLength: 3 }),
+      nums: fc.array(fc.integer(), { maxLength: 3 }),
+      ok: fc.option(fc.constantFrom(0, 1), { nil: null }),
+    });
+    const arb = fc.array(fc.tuple(fc.constantFrom<string | number>('a', 'b', 7), cell, fc.boolean()), { maxLength: 20 });
+    fc.assert(fc.property(arb, (spec) => {
+      const input = spec.map(([person, attrs], i) => ({ person, stamp: i, action: `a${i % 3}`, event: i, hash: i, attrs }));
+      const pick = Int32Array.from(spec.flatMap(([, , keep], i) => (keep ? [i] : [])));
+      const d = decodeDelta(encodeBatchDelta(schema, batchOf(schema, input), pick));
+      expect(deltaRows(d).map((r) => ({ ...r, event: 0 }))).toEqual([...pick].map((i) => ({ ...input[i]!, event: 0 })));
+      expect([...d.event]).toEqual([...pick.keys()]);
+    }), { numRuns: 100 });
+  });
+
+  it('still reads deltas written in format 2 (per-row strings)', () => {
+    const w = new PackWriter();
+    w.u32(2);
+    w.u32(2);
+    w.u32(2);
+    writeKeys(w, ['tommy', 5]);
+    w.f64s(Float64Array.of(1, 2));
+    w.strings(['buy', 'view']);
+    w.i32s(Int32Array.of(0, 1));
+    w.f64s(Float64Array.of(10, 11));
+    w.u32(3);
+    w.u32(2); w.u32(2); w.nullableStrings(['red', null]);
+    w.u32(3); w.u32(4); w.i32s(Int32Array.of(2, 0)); w.strings(['x', 'red']);
+    w.u32(1); w.u32(1); w.f64s(Float64Array.of(NaN, 3));
+    const d = decodeDelta(w.finish());
+    expect(deltaRows(d)).toEqual([
+      { person: 'tommy', stamp: 1, action: 'buy', event: 0, hash: 10, attrs: { price: null, tag: 'red', tags: ['x', 'red'], nums: [], ok: null } },
+      { person: 5, stamp: 2, action: 'view', event: 1, hash: 11, attrs: { price: 3, tag: null, tags: [], nums: [], ok: null } },
+    ]);
+  });
+
+  it('rejects malformed batches before touching state', () => {
+    const good = batchOf(schema, rows);
+    expect(() => checkBatch(good)).not.toThrow();
+    const broken: [string, (b: InsertBatch) => void][] = [
+      ['person', (b) => { b.person[0] = 9; }],
+      ['action', (b) => { b.action[1] = b.strings.length; }],
+      ['stamp', (b) => { b.stamp[2] = NaN; }],
+      ['code', (b) => { const c = b.columns.find((x) => x.kind === 'text')!; if (c.kind === 'text') c.codes[0] = -2; }],
+      ['offsets', (b) => { const c = b.columns.find((x) => x.kind === 'numset')!; if (c.kind === 'numset') c.offsets[1] = 99; }],
+      ['rows', (b) => { b.rows = 4; }],
+      ['people', (b) => { b.people[0] = ''; }],
+    ];
+    for (const [what, breakIt] of broken) {
+      const b = structuredClone(good);
+      breakIt(b);
+      expect(() => checkBatch(b), what).toThrow(/insert batch/);
+    }
   });
 });

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ColumnVector } from '../../lang/columns.ts';
 import type { TableSchema } from '../../lang/schema.ts';
-import type { BatchCell, InsertBatch } from '../../shards/store/batch.ts';
+import type { InsertBatch } from '../../shards/store/batch.ts';
+import { batchOf, type PlainCell, type PlainRow, type PlainScalar } from './batch-rows.ts';
 import { personRows } from '../../shards/store/person.ts';
 import { PartitionStore } from '../../shards/store/partition-store.ts';
 import { ColumnarTable } from '../../shards/store/table.ts';
@@ -17,7 +18,7 @@ import { schemaOf } from '../fixtures/rows.ts';
 const SCHEMA = schemaOf({ price: 'double', qty: 'int', tag: 'text', tags: 'text[]', flag: 'bool', nums: 'int[]' }, ['cart', 'buy'], 'events', 1);
 const NAMES = SCHEMA.columns.map((c) => c.name);
 
-type Attrs = Record<string, BatchCell | BatchCell[]>;
+type Attrs = Record<string, PlainCell>;
 interface Ev {
   person: string | number;
   stamp: number;
@@ -34,29 +35,11 @@ function hashOf(e: Ev): number {
 }
 
 function toBatch(events: Ev[]): InsertBatch {
-  const person: (string | number)[] = [];
-  const stamp: number[] = [];
-  const action: string[] = [];
-  const event: number[] = [];
-  const hash: number[] = [];
-  const cells: Record<string, (BatchCell | BatchCell[])[]> = {};
-  for (const n of NAMES) cells[n] = [];
+  const rows: PlainRow[] = [];
   events.forEach((e, i) => {
-    for (const r of e.rows) {
-      person.push(e.person);
-      stamp.push(e.stamp);
-      action.push(e.action);
-      event.push(i);
-      hash.push(hashOf(e));
-      for (const c of SCHEMA.columns) cells[c.name]!.push(r[c.name] ?? (c.isSet ? [] : null));
-    }
+    for (const attrs of e.rows) rows.push({ person: e.person, stamp: e.stamp, action: e.action, event: i, hash: hashOf(e), attrs });
   });
-  const columns: InsertBatch['columns'] = {};
-  for (const c of SCHEMA.columns) columns[c.name] = { id: c.id, cells: cells[c.name] as BatchCell[] };
-  return {
-    rows: person.length, person, stamp: Float64Array.from(stamp), action, event: Int32Array.from(event),
-    eventHash: Float64Array.from(hash), columns,
-  };
+  return batchOf(SCHEMA, rows);
 }
 
 /** What read() must return, computed the obvious way (and each row's event hash). */
@@ -92,10 +75,10 @@ function expected(events: Ev[]): { ids: (string | number)[]; rows: unknown[][] }
   return { ids, rows };
 }
 
-function normal(v: BatchCell | BatchCell[] | undefined, isSet: boolean, isBool: boolean): unknown {
-  const one = (x: BatchCell) => (isBool && typeof x === 'boolean' ? Number(x) : x);
+function normal(v: PlainCell | undefined, isSet: boolean, isBool: boolean): unknown {
+  const one = (x: PlainScalar) => (isBool && typeof x === 'boolean' ? Number(x) : x);
   if (isSet) return (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x) => x !== null).map(one);
-  return v === undefined || v === null ? null : one(v as BatchCell);
+  return v === undefined || v === null ? null : one(v as PlainScalar);
 }
 
 function cellOf(v: ColumnVector, r: number): unknown {

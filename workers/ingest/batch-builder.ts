@@ -1,28 +1,35 @@
 /**
- * Accumulates validated events for one shard and produces the columnar `InsertBatch` the shard RPC
- * takes. Column arrays are created when a column first appears and holes are filled at the end, so
- * columns absent from the whole batch cost nothing.
+ * Accumulates validated events for one shard into the compact `InsertBatch` the shard RPC takes
+ * (typed arrays plus one string table, shards/store/batch.ts). Columns are created when a row first
+ * sets them, so columns absent from the whole batch cost nothing.
  */
-import type { BatchCell, InsertBatch } from '../../shards/store/batch.ts';
+import { BatchWriter, type BatchSlot, type InsertBatch } from '../../shards/store/batch.ts';
+import { kindOf } from '../../shards/store/vectors.ts';
+import type { Scalar } from './coerce.ts';
 import type { ColumnLookup, ValidEvent } from './event.ts';
 
+/** The batch slots of a table's columns, by column position (what `ValidEvent` rows are indexed by). */
+export function batchSlots(lookup: ColumnLookup): BatchSlot[] {
+  return lookup.columns.map((def) => ({ id: def.id, kind: kindOf(def) }));
+}
+
+function asNumber(x: Scalar): number {
+  return typeof x === 'boolean' ? (x ? 1 : 0) : (x as number);
+}
+
 export class BatchBuilder {
-  private readonly lookup: ColumnLookup;
-  private readonly person: (string | number)[] = [];
-  private readonly stamp: number[] = [];
-  private readonly action: string[] = [];
-  private readonly event: number[] = [];
-  private readonly hash: number[] = [];
-  private readonly cells: ((BatchCell | BatchCell[])[] | undefined)[];
+  private readonly slots: readonly BatchSlot[];
+  private readonly w: BatchWriter;
   private events = 0;
 
-  constructor(lookup: ColumnLookup) {
-    this.lookup = lookup;
-    this.cells = new Array(lookup.columns.length);
+  /** `slots` from `batchSlots(lookup)` of the lookup the events were validated with. */
+  constructor(slots: readonly BatchSlot[]) {
+    this.slots = slots;
+    this.w = new BatchWriter(slots);
   }
 
   get rowCount(): number {
-    return this.person.length;
+    return this.w.rows;
   }
 
   get eventCount(): number {
@@ -31,41 +38,23 @@ export class BatchBuilder {
 
   add(ev: ValidEvent): void {
     const eventNo = this.events++;
+    const w = this.w;
     for (const row of ev.rows) {
-      const r = this.person.length;
-      this.person.push(ev.person);
-      this.stamp.push(ev.stamp);
-      this.action.push(ev.action);
-      this.event.push(eventNo);
-      this.hash.push(ev.hash);
+      w.row(ev.person, ev.stamp, ev.action, eventNo, ev.hash);
       for (let c = 0; c < row.length; c++) {
         const v = row[c];
         if (v === null || v === undefined) continue;
-        let col = this.cells[c];
-        if (col === undefined) col = this.cells[c] = [];
-        col[r] = v;
+        const kind = this.slots[c]!.kind;
+        if (kind === 'num') w.num(c, asNumber(v as Scalar));
+        else if (kind === 'text') w.text(c, v as string);
+        else if (Array.isArray(v)) {
+          for (const x of v) w.element(c, kind === 'numset' ? asNumber(x) : (x as string));
+        }
       }
     }
   }
 
   build(): InsertBatch {
-    const rows = this.person.length;
-    const columns: InsertBatch['columns'] = {};
-    this.lookup.columns.forEach((def, c) => {
-      const col = this.cells[c];
-      if (col === undefined) return;
-      for (let r = 0; r < rows; r++) if (col[r] === undefined) col[r] = def.isSet ? [] : null;
-      col.length = rows;
-      columns[def.name] = { id: def.id, cells: col as BatchCell[] | BatchCell[][] };
-    });
-    return {
-      rows,
-      person: this.person,
-      stamp: Float64Array.from(this.stamp),
-      action: this.action,
-      event: Int32Array.from(this.event),
-      eventHash: Float64Array.from(this.hash),
-      columns,
-    };
+    return this.w.finish();
   }
 }

@@ -13,7 +13,7 @@ import { partitionOf } from '../../shards/hash.ts';
 import { r2AsyncBuffer } from '../../shards/snapshot/r2-buffer.ts';
 import type { Cluster } from '../cluster.ts';
 import { errorResponse, unwrap } from '../errors.ts';
-import { BatchBuilder } from './batch-builder.ts';
+import { BatchBuilder, batchSlots } from './batch-builder.ts';
 import { mediaType } from './body.ts';
 import { columnLookup, parseEvent, type UnknownAttributes } from './event.ts';
 import { DEFAULT_IMPORT_BATCH, PARQUET_CONTENT_TYPE, parquetEventBatches } from './parquet.ts';
@@ -70,6 +70,7 @@ const FLUSH_ROWS = 5_000;
 export async function insertParquet(cluster: Cluster, schema: TableSchema, file: AsyncBuffer, batchEvents = DEFAULT_IMPORT_BATCH): Promise<Response> {
   const partitions = await cluster.partitions();
   const lookup = columnLookup(schema);
+  const slots = batchSlots(lookup);
   const unknown: UnknownAttributes = { count: 0, names: new Set() };
   const rejected: Rejection[] = [];
   let rejectedCount = 0;
@@ -101,7 +102,7 @@ export async function insertParquet(cluster: Cluster, schema: TableSchema, file:
           if (partitionCache.size < 100_000) partitionCache.set(ev.person, p);
         }
         let b = builders.get(p);
-        if (b === undefined) builders.set(p, (b = new BatchBuilder(lookup)));
+        if (b === undefined) builders.set(p, (b = new BatchBuilder(slots)));
         b.add(ev);
         rows += ev.rows.length;
       }

@@ -5,7 +5,7 @@
  */
 import { partitionOf } from '../../shards/hash.ts';
 import { errorResponse, unwrap } from '../errors.ts';
-import { BatchBuilder } from '../ingest/batch-builder.ts';
+import { BatchBuilder, batchSlots } from '../ingest/batch-builder.ts';
 import { checkEventCount, decoderFor, readBody } from '../ingest/body.ts';
 import { columnLookup, parseEvent, type UnknownAttributes } from '../ingest/event.ts';
 import { bodyParquetFile, insertParquet, isParquetBody, r2KeyOf, r2ParquetFile } from '../ingest/parquet-insert.ts';
@@ -28,6 +28,7 @@ interface Prepared {
 /** Validates and expands every event against `target`; `only` restricts the batches built to those partitions. */
 function prepare(events: unknown[], target: InsertTarget, only: Set<number> | null): Prepared {
   const lookup = columnLookup(target.schema);
+  const slots = batchSlots(lookup);
   const unknown: UnknownAttributes = { count: 0, names: new Set() };
   const rejected: Rejection[] = [];
   const builders = new Map<number, BatchBuilder>();
@@ -47,7 +48,7 @@ function prepare(events: unknown[], target: InsertTarget, only: Set<number> | nu
     rows += ev.rows.length;
     if (only !== null && !only.has(p)) continue;
     let b = builders.get(p);
-    if (b === undefined) builders.set(p, (b = new BatchBuilder(lookup)));
+    if (b === undefined) builders.set(p, (b = new BatchBuilder(slots)));
     b.add(ev);
   }
   return { builders, rejected, unknown, rows };
