@@ -6,7 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { DbError, type Outcome } from '../lang/errors.ts';
 import type { TableSchema } from '../lang/schema.ts';
-import type { InsertBatch } from './store/batch.ts';
+import { unpackBatch } from './store/delta.ts';
 import type { PersonKey } from './store/directory.ts';
 import { GroupCommit } from './store/group-commit.ts';
 import { PartitionStore, type PartitionStats } from './store/partition-store.ts';
@@ -66,18 +66,34 @@ export class PartitionShard extends DurableObject {
     this.seenEpoch = epoch;
   }
 
+  /** Schemas by their JSON text, so the same schema arriving with every insert is parsed once. */
+  private readonly insertSchemas = new Map<string, TableSchema>();
+
+  private schemaOf(json: string): TableSchema {
+    let schema = this.insertSchemas.get(json);
+    if (schema === undefined) {
+      // Each schema change adds an entry; a few recent ones are all that is ever in use.
+      if (this.insertSchemas.size >= 16) this.insertSchemas.clear();
+      schema = JSON.parse(json) as TableSchema;
+      this.insertSchemas.set(json, schema);
+    }
+    return schema;
+  }
+
   /**
-   * Stores the batch; resolves after its SQLite transaction (shared with concurrent inserts, see
-   * GroupCommit) has committed. `inserted`/`duplicates` count events, `rows` the rows stored.
+   * Stores a batch packed by `packBatch` (shards/store/delta.ts) for the table whose schema is
+   * `schemaJson` (its JSON text: a string crosses RPC far cheaper than the object); resolves after
+   * its SQLite transaction (shared with concurrent inserts, see GroupCommit) has committed.
+   * `inserted`/`duplicates` count events, `rows` the rows stored.
    * `epoch` is the config epoch the caller's schema came from: older than an announced one → the
    * `stale_config` error and nothing stored (the router refreshes its config and retries). Callers
    * that have just read the config from the sentinel may omit it.
    */
-  async insert(schema: TableSchema, batch: InsertBatch, epoch?: number): Promise<Outcome<InsertCounts>> {
+  async insert(schemaJson: string, packed: Uint8Array, epoch?: number): Promise<Outcome<InsertCounts>> {
     if (epoch !== undefined && epoch < this.knownEpoch) {
       return { ok: false, error: { class: 'config', message: 'stale_config', detail: `config epoch ${epoch} is older than ${this.knownEpoch}` } };
     }
-    const staged = outcome(() => this.store.table(schema).stage(batch));
+    const staged = outcome(() => this.store.table(this.schemaOf(schemaJson)).stage(unpackBatch(packed), packed));
     if (!staged.ok) return staged;
     await this.commits.commit(staged.value);
     await this.scheduleCompaction();

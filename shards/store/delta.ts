@@ -105,6 +105,44 @@ function writeColumn(w: PackWriter, col: BatchColumn, pick: Int32Array | null): 
  * `schema` are dropped. Events are renumbered from 0 in row order.
  */
 export function encodeBatchDelta(schema: TableSchema, batch: InsertBatch, pick: Int32Array | null): Uint8Array {
+  return encodeRows(batch, pick, schemaColumns(schema, batch));
+}
+
+/**
+ * A whole batch in the delta format, every column kept: the form the router sends to a shard. One
+ * byte array crosses the RPC boundary (copied as a block, where a batch object is serialized field
+ * by field), and the shard usually stores it unchanged (`storableAsIs`).
+ */
+export function packBatch(batch: InsertBatch): Uint8Array {
+  return encodeRows(batch, null, batch.columns);
+}
+
+/** A packed batch (or any delta) as an InsertBatch whose arrays are views over `bytes`. */
+export function unpackBatch(bytes: Uint8Array): InsertBatch {
+  const d = decodeDelta(bytes);
+  const columns: BatchColumn[] = [];
+  for (const [id, c] of d.columns) columns.push({ id, ...c });
+  return { rows: d.rows, people: d.keys, person: d.person, stamp: d.stamp, action: d.action, event: d.event, eventHash: d.hash, strings: d.strings, columns };
+}
+
+/**
+ * True when `bytes`, the packed form of `batch`, is exactly what encodeBatchDelta(schema, batch, null)
+ * would write: current format, events numbered 0.. in row order, every column still in the schema.
+ */
+export function storableAsIs(schema: TableSchema, batch: InsertBatch, bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 12) return false;
+  const head = new DataView(bytes.buffer, bytes.byteOffset, 12);
+  if (head.getUint32(0, true) !== FORMAT) return false;
+  if (schemaColumns(schema, batch).length !== batch.columns.length) return false;
+  let events = 0;
+  for (let i = 0; i < batch.rows; i++) {
+    if (i === 0 || batch.event[i] !== batch.event[i - 1] || batch.person[i] !== batch.person[i - 1]) events++;
+    if (batch.event[i] !== events - 1) return false;
+  }
+  return head.getUint32(8, true) === events;
+}
+
+function encodeRows(batch: InsertBatch, pick: Int32Array | null, cols: readonly BatchColumn[]): Uint8Array {
   const n = pick === null ? batch.rows : pick.length;
   let keys = batch.people;
   let person = batch.person;
@@ -141,7 +179,6 @@ export function encodeBatchDelta(schema: TableSchema, batch: InsertBatch, pick: 
   w.i32s(pick === null ? batch.action : gatherI32(batch.action, pick));
   w.i32s(event);
   w.f64s(pick === null ? batch.eventHash : gatherF64(batch.eventHash, pick));
-  const cols = schemaColumns(schema, batch);
   w.u32(cols.length);
   for (const col of cols) writeColumn(w, col, pick);
   return w.finish();

@@ -10,7 +10,7 @@ import { checkBatch, type InsertBatch } from './batch.ts';
 import { decodedColumns, type CacheEntry } from './cache.ts';
 import { decodeVector, encodeVector } from './codec.ts';
 import { EventSet } from './dedup.ts';
-import { decodeDelta, deltaBytes, encodeBatchDelta, type DeltaRows } from './delta.ts';
+import { decodeDelta, deltaBytes, encodeBatchDelta, storableAsIs, type DeltaRows } from './delta.ts';
 import { PersonIndex, readKeys, writeKeys, type PersonDirectory, type PersonKey } from './directory.ts';
 import { mergeOrder, zRanks, type MergedOrder } from './order.ts';
 import { PackReader, PackWriter } from './pack.ts';
@@ -58,8 +58,8 @@ export interface TableStore {
   personIndex(id: PersonKey): number | undefined;
   /** Event hash per row, aligned with `read()`: snapshots carry it so idempotency survives a restore. */
   eventHashes(): Float64Array;
-  /** Insert path: idempotent, committed to SQLite before it returns. */
-  appendBatch(batch: InsertBatch): InsertCounts;
+  /** Insert path: idempotent, committed to SQLite before it returns (`packed`: see `stage`). */
+  appendBatch(batch: InsertBatch, packed?: Uint8Array | null): InsertCounts;
   /** Fold deltas into column chunks (also runs automatically once deltas grow). */
   compact(): void;
   /** Remove every row (e.g. before a restore). */
@@ -277,8 +277,8 @@ export class ColumnarTable implements TableStore {
 
   // ---- insert --------------------------------------------------------------------------------
 
-  appendBatch(batch: InsertBatch): InsertCounts {
-    const staged = this.stage(batch);
+  appendBatch(batch: InsertBatch, packed: Uint8Array | null = null): InsertCounts {
+    const staged = this.stage(batch, packed);
     if (staged.pid === null) return staged.counts;
     try {
       this.storage.transactionSync(() => this.writeStaged(staged));
@@ -293,9 +293,10 @@ export class ColumnarTable implements TableStore {
   /**
    * First half of an insert: idempotency checks and encoding, no SQL. The staged rows count as
    * present for later stages (so one event sent twice before a commit is stored once) but are not
-   * readable until applied. If the write fails the caller must call `abandon()`.
+   * readable until applied. If the write fails the caller must call `abandon()`. `packed` is the
+   * batch's packed form when it came over RPC: stored unchanged when every row is kept.
    */
-  stage(batch: InsertBatch): StagedInsert {
+  stage(batch: InsertBatch, packed: Uint8Array | null = null): StagedInsert {
     checkBatch(batch);
     this.load();
     const n = batch.rows;
@@ -331,7 +332,9 @@ export class ColumnarTable implements TableStore {
       }
       const counts = { inserted, duplicates, rows: kept };
       if (kept === 0) return { table: this, counts, pid: null, bytes: null, seq: 0, epoch: this.epoch };
-      const bytes = encodeBatchDelta(this.schema, batch, pick === null ? null : pick.subarray(0, kept));
+      const bytes = pick === null && packed !== null && storableAsIs(this.schema, batch, packed)
+        ? packed
+        : encodeBatchDelta(this.schema, batch, pick === null ? null : pick.subarray(0, kept));
       this.staged++;
       return { table: this, counts, pid: rowPid.subarray(0, kept), bytes, seq: this.ver + this.staged, epoch: this.epoch };
     } catch (e) {

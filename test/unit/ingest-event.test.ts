@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BatchBuilder, batchSlots } from '../../workers/ingest/batch-builder.ts';
+import { unpackBatch } from '../../shards/store/delta.ts';
 import { rowsOf as batchRows } from './batch-rows.ts';
 import { columnLookup, parseEvent, UnparsableLine, type UnknownAttributes, type ValidEvent } from '../../workers/ingest/event.ts';
 import { foldRows, type Attrs, type Folded } from '../../workers/ingest/fold.ts';
@@ -118,7 +119,7 @@ describe('BatchBuilder', () => {
     const b = new BatchBuilder(batchSlots(lookup));
     b.add(valid({ ...base, _: { a: 1, _: [{ tags: ['x'] }, { tags: ['y'] }] } }));
     b.add(valid({ person: 7, stamp: 2, action: 'view', _: { a: 5 } }));
-    const batch = b.build();
+    const batch = unpackBatch(b.pack());
     expect(batch.rows).toBe(3);
     expect(batch.people).toEqual(['tommy', 7]);
     expect([...batch.person]).toEqual([0, 0, 1]);

@@ -4,7 +4,7 @@ import type { ColumnVector } from '../../lang/columns.ts';
 import { PART_BYTES, decodeVector, encodeVector, joinParts, splitParts } from '../../shards/store/codec.ts';
 import { readKeys, writeKeys } from '../../shards/store/directory.ts';
 import { EventSet } from '../../shards/store/dedup.ts';
-import { decodeDelta, encodeBatchDelta, type RawColumn } from '../../shards/store/delta.ts';
+import { decodeDelta, encodeBatchDelta, packBatch, storableAsIs, unpackBatch, type RawColumn } from '../../shards/store/delta.ts';
 import { PackReader, PackWriter } from '../../shards/store/pack.ts';
 import { absentVector, appendRaw, gatherVector, type RawPart } from '../../shards/store/vectors.ts';
 import { checkBatch, type InsertBatch } from '../../shards/store/batch.ts';
@@ -240,6 +240,20 @@ describe('insert batch', () => {
     const d = decodeDelta(encodeBatchDelta(schema, cloned, null));
     expect(d.events).toBe(4);
     expect(deltaRows(d)).toEqual(rows);
+  });
+
+  it('packs a batch into one byte array that unpacks to the same rows and is stored as is when it can be', () => {
+    const batch = batchOf(schema, rows);
+    const packed = packBatch(batch);
+    const back = unpackBatch(structuredClone(packed));
+    expect(rowsOf(schema, back)).toEqual(rows);
+    expect(storableAsIs(schema, back, packed)).toBe(true);
+    expect(Buffer.from(encodeBatchDelta(schema, back, null)).equals(Buffer.from(packed))).toBe(true);
+    // A column the schema has lost, or event numbers that are not 0.. in row order, need re-encoding.
+    expect(storableAsIs({ ...schema, columns: schema.columns.slice(1) }, back, packed)).toBe(false);
+    const gappy = batchOf(schema, rows.map((r) => ({ ...r, event: r.event * 2 })));
+    expect(storableAsIs(schema, gappy, packBatch(gappy))).toBe(false);
+    expect(deltaRows(decodeDelta(encodeBatchDelta(schema, gappy, null)))).toEqual(rows);
   });
 
   it('pads columns a row never set and omits columns no row set', () => {

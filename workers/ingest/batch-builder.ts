@@ -1,9 +1,10 @@
 /**
- * Accumulates validated events for one shard into the compact `InsertBatch` the shard RPC takes
- * (typed arrays plus one string table, shards/store/batch.ts). Columns are created when a row first
+ * Accumulates validated events for one shard into a compact `InsertBatch` (typed arrays plus one
+ * string table, shards/store/batch.ts), packed into the one byte array the shard RPC takes. Columns are created when a row first
  * sets them, so columns absent from the whole batch cost nothing.
  */
-import { BatchWriter, type BatchSlot, type InsertBatch } from '../../shards/store/batch.ts';
+import { BatchWriter, type BatchSlot } from '../../shards/store/batch.ts';
+import { packBatch } from '../../shards/store/delta.ts';
 import { kindOf } from '../../shards/store/vectors.ts';
 import type { Scalar } from './coerce.ts';
 import type { ColumnLookup, ValidEvent } from './event.ts';
@@ -54,7 +55,8 @@ export class BatchBuilder {
     }
   }
 
-  build(): InsertBatch {
-    return this.w.finish();
+  /** The batch packed for the shard's insert RPC. */
+  pack(): Uint8Array {
+    return packBatch(this.w.finish());
   }
 }

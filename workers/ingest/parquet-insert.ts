@@ -71,6 +71,7 @@ export async function insertParquet(cluster: Cluster, schema: TableSchema, file:
   const partitions = await cluster.partitions();
   const lookup = columnLookup(schema);
   const slots = batchSlots(lookup);
+  const schemaJson = JSON.stringify(schema);
   const unknown: UnknownAttributes = { count: 0, names: new Set() };
   const rejected: Rejection[] = [];
   let rejectedCount = 0;
@@ -80,7 +81,7 @@ export async function insertParquet(cluster: Cluster, schema: TableSchema, file:
   const flush = async (all: boolean) => {
     const due = [...builders].filter(([, b]) => all || b.rowCount >= FLUSH_ROWS);
     for (const [p] of due) builders.delete(p);
-    const results = await Promise.all(due.map(async ([p, b]) => unwrap(await cluster.shard(p).insert(schema, b.build()))));
+    const results = await Promise.all(due.map(async ([p, b]) => unwrap(await cluster.shard(p).insert(schemaJson, b.pack()))));
     calls += results.length;
     for (const r of results) {
       inserted += r.inserted;

@@ -88,8 +88,9 @@ async function insert(c: RouteContext): Promise<Response> {
 
   let inserted = 0, duplicates = 0;
   for (let refreshes = 0; ; refreshes++) {
+    const schemaJson = JSON.stringify(target.schema);
     const results = await Promise.all(
-      [...pass.builders].map(async ([p, b]) => ({ p, r: await c.cluster.shard(p).insert(target.schema, b.build(), target.epoch) })),
+      [...pass.builders].map(async ([p, b]) => ({ p, r: await c.cluster.shard(p).insert(schemaJson, b.pack(), target.epoch) })),
     );
     const stale = new Set<number>();
     for (const { p, r } of results) {
