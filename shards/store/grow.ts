@@ -21,9 +21,9 @@ export class F64Grow {
     this.buf = next;
   }
 
-  /** An exact-size copy of what was pushed. */
+  /** What was pushed, as a view (no copy): push nothing more afterwards. */
   take(): Float64Array {
-    return this.buf.slice(0, this.length);
+    return this.buf.subarray(0, this.length);
   }
 }
 
@@ -46,8 +46,8 @@ export class I32Grow {
     this.buf = next;
   }
 
-  /** An exact-size copy of what was pushed. */
+  /** What was pushed, as a view (no copy): push nothing more afterwards. */
   take(): Int32Array {
-    return this.buf.slice(0, this.length);
+    return this.buf.subarray(0, this.length);
   }
 }

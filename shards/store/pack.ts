@@ -90,23 +90,34 @@ export class PackWriter {
     this.bytesOf(a);
   }
 
-  /** Strings as UTF-16 lengths plus one UTF-8 run: one encode call however many strings there are. */
+  /**
+   * Strings as UTF-16 lengths plus one UTF-8 run. ASCII is copied byte by byte straight into the
+   * buffer (the usual case: ids, actions, short values); other strings go through encodeInto.
+   */
   strings(list: readonly string[]): void {
     const lengths = new Int32Array(list.length);
-    for (let i = 0; i < list.length; i++) lengths[i] = list[i]!.length;
+    let units = 0;
+    for (let i = 0; i < list.length; i++) units += lengths[i] = list[i]!.length;
     this.i32s(lengths);
-    this.u8s(encoder.encode(list.join('')));
-  }
-
-  /** Like `strings`, with null entries (length -1). */
-  nullableStrings(list: readonly (string | null)[]): void {
-    const lengths = new Int32Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const x = list[i];
-      lengths[i] = x === null || x === undefined ? -1 : x.length;
+    // At most 3 UTF-8 bytes per UTF-16 unit; the length is patched in once known.
+    this.u32(0);
+    const lengthAt = this.pos - 4;
+    this.align8();
+    this.reserve(units * 3);
+    const buf = this.buf;
+    const start = this.pos;
+    let at = start;
+    for (const s of list) {
+      let k = 0;
+      for (; k < s.length; k++) {
+        const c = s.charCodeAt(k);
+        if (c >= 0x80) break;
+        buf[at++] = c;
+      }
+      if (k < s.length) at += encoder.encodeInto(s.slice(k), buf.subarray(at)).written;
     }
-    this.i32s(lengths);
-    this.u8s(encoder.encode(list.join('')));
+    this.view.setUint32(lengthAt, at - start, true);
+    this.pos = at;
   }
 
   /** The bytes written, as an exact-size copy; the writer must not be used afterwards. */

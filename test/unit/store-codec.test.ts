@@ -310,7 +310,7 @@ describe('insert batch', () => {
     w.i32s(Int32Array.of(0, 1));
     w.f64s(Float64Array.of(10, 11));
     w.u32(3);
-    w.u32(2); w.u32(2); w.nullableStrings(['red', null]);
+    w.u32(2); w.u32(2); w.i32s(Int32Array.of(3, -1)); w.u8s(new TextEncoder().encode('red'));
     w.u32(3); w.u32(4); w.i32s(Int32Array.of(2, 0)); w.strings(['x', 'red']);
     w.u32(1); w.u32(1); w.f64s(Float64Array.of(NaN, 3));
     const d = decodeDelta(w.finish());
