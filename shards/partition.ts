@@ -19,6 +19,16 @@ import type { PartitionRestoreJob, PartitionSnapshotJob } from './snapshot/clust
 import type { RowSlice, WrittenFile } from './snapshot/partition-io.ts';
 import * as snapshots from './snapshot/shard-ops.ts';
 
+/** The config epochs a router's request was prepared with; `segments` null when it used no registry definition. */
+export interface ConfigEpochs {
+  config: number;
+  segments: number | null;
+}
+
+function staleConfig(detail: string): Outcome<never> {
+  return { ok: false, error: { class: 'config', message: 'stale_config', detail } };
+}
+
 function outcome<T>(fn: () => T): Outcome<T> {
   try {
     return { ok: true, value: fn() };
@@ -53,17 +63,39 @@ export class PartitionShard extends DurableObject {
 
   /** Highest config epoch the sentinel has announced (shards/sentinel.ts); persisted, read once. */
   private seenEpoch: number | null = null;
+  /** Highest segment-registry epoch announced; persisted, read once. */
+  private seenSegmentsEpoch: number | null = null;
 
   private get knownEpoch(): number {
     this.seenEpoch ??= this.ctx.storage.kv.get<number>('config_epoch') ?? 0;
     return this.seenEpoch;
   }
 
-  /** The sentinel announces each config change here before answering it. */
-  async adoptEpoch(epoch: number): Promise<void> {
-    if (epoch <= this.knownEpoch) return;
-    this.ctx.storage.kv.put('config_epoch', epoch);
-    this.seenEpoch = epoch;
+  private get knownSegmentsEpoch(): number {
+    this.seenSegmentsEpoch ??= this.ctx.storage.kv.get<number>('segments_epoch') ?? 0;
+    return this.seenSegmentsEpoch;
+  }
+
+  /** The sentinel announces each config or segment-registry change here before answering it. */
+  async adoptEpoch(epoch: number, segmentsEpoch = 0): Promise<void> {
+    if (epoch > this.knownEpoch) {
+      this.ctx.storage.kv.put('config_epoch', epoch);
+      this.seenEpoch = epoch;
+    }
+    if (segmentsEpoch > this.knownSegmentsEpoch) {
+      this.ctx.storage.kv.put('segments_epoch', segmentsEpoch);
+      this.seenSegmentsEpoch = segmentsEpoch;
+    }
+  }
+
+  /** `stale_config` when the caller's config (or, if it used the segment registry, registry) is older than announced. */
+  private staleness(epochs: ConfigEpochs | undefined): Outcome<never> | null {
+    if (epochs === undefined) return null;
+    if (epochs.config < this.knownEpoch) return staleConfig(`config epoch ${epochs.config} is older than ${this.knownEpoch}`);
+    if (epochs.segments !== null && epochs.segments < this.knownSegmentsEpoch) {
+      return staleConfig(`segment registry epoch ${epochs.segments} is older than ${this.knownSegmentsEpoch}`);
+    }
+    return null;
   }
 
   /** Schemas by their JSON text, so the same schema arriving with every insert is parsed once. */
@@ -100,8 +132,9 @@ export class PartitionShard extends DurableObject {
     return { ok: true, value: staged.value.counts };
   }
 
-  async person(schema: TableSchema, id: PersonKey): Promise<Outcome<PersonRows | null>> {
-    return outcome(() => personRows(this.store.table(schema), schema, id));
+  /** One person's rows; `epochs` as for `query`. */
+  async person(schema: TableSchema, id: PersonKey, epochs?: ConfigEpochs): Promise<Outcome<PersonRows | null>> {
+    return this.staleness(epochs) ?? outcome(() => personRows(this.store.table(schema), schema, id));
   }
 
   /** Reclaims the column's stored data; it is never readable again, even if the name returns. */
@@ -120,9 +153,13 @@ export class PartitionShard extends DurableObject {
     });
   }
 
-  /** Query steps (segments/event/column/histogram) over this partition: shards/query/engine.ts. */
-  async query(schema: TableSchema, req: QueryRequest): Promise<Outcome<QueryResponse>> {
-    return this.queries.query(schema, () => this.store.table(schema), req);
+  /**
+   * Query steps (segments/event/column/histogram) over this partition: shards/query/engine.ts.
+   * `epochs` are those of the caller's cached config: older than announced → `stale_config`, nothing
+   * run (the router refreshes its config and asks again). Callers that just read the config may omit it.
+   */
+  async query(schema: TableSchema, req: QueryRequest, epochs?: ConfigEpochs): Promise<Outcome<QueryResponse>> {
+    return this.staleness(epochs) ?? this.queries.query(schema, () => this.store.table(schema), req);
   }
 
   async listSegments(schema: TableSchema): Promise<Outcome<SegmentSummary[]>> {

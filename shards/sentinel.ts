@@ -5,7 +5,9 @@
  * check it with one cheap call (`state(knownVersion)`), and a restored older image is never mistaken
  * for the current one. Every change also raises `epoch` and tells every partition shard the new epoch
  * before it answers, so the insert path can skip the sentinel: the router sends its cached epoch with
- * each shard insert and a shard that has seen a newer one rejects it (`stale_config`).
+ * each shard insert and a shard that has seen a newer one rejects it (`stale_config`). The segment
+ * registry has its own counter (`segmentsEpoch`, raised when a definition changes, announced the same
+ * way), so redefining a segment does not make inserts retry; queries check both.
  * RPC methods return Outcome values (error classes do not survive RPC).
  */
 import { DurableObject } from 'cloudflare:workers';
@@ -26,6 +28,10 @@ export interface ClusterState {
   version: string;
   /** Counter raised on every change (never lowered, even by a restore); shards reject inserts made with an older one. */
   epoch: number;
+  /** Counter raised whenever a segment definition changes; shards reject queries made with an older one. */
+  segmentsEpoch: number;
+  /** The segment registry: every table's registered `@segment` definitions, by name. */
+  segments: Record<string, SegmentDef[]>;
   /** Null until `PUT /v1/cluster/init`. */
   partitions: number | null;
   /** This node's identity, created at init. */
@@ -84,13 +90,26 @@ export class Sentinel extends DurableObject {
     return Number(this.get('epoch') ?? '0');
   }
 
-  /** Tells every partition shard the current epoch; called after each change, before answering. */
+  private segmentsEpoch(): number {
+    return Number(this.get('segments_epoch') ?? '0');
+  }
+
+  /** A segment definition changed: a new version (routers reload) and segments epoch, not a config epoch. */
+  private bumpSegments(): void {
+    const v = crypto.randomUUID();
+    this.set('version', v);
+    this.set('segments_epoch', String(this.segmentsEpoch() + 1));
+    this.currentVersion = v;
+  }
+
+  /** Tells every partition shard the current epochs; called after each change, before answering. */
   private async announce(): Promise<void> {
     const partitions = this.partitions();
     if (partitions === null) return;
     const epoch = this.epoch();
+    const segmentsEpoch = this.segmentsEpoch();
     const ns = (this.env as { PARTITIONS: DurableObjectNamespace<PartitionShard> }).PARTITIONS;
-    await Promise.all(Array.from({ length: partitions }, (_, p) => ns.get(ns.idFromName('p' + p)).adoptEpoch(epoch)));
+    await Promise.all(Array.from({ length: partitions }, (_, p) => ns.get(ns.idFromName('p' + p)).adoptEpoch(epoch, segmentsEpoch)));
   }
 
   private readTable(name: string): TableSchema | null {
@@ -132,7 +151,9 @@ export class Sentinel extends DurableObject {
     for (const row of this.ctx.storage.sql.exec<{ name: string; schema: string }>('SELECT name, schema FROM tables ORDER BY created, name')) {
       tables[row.name] = JSON.parse(row.schema) as TableSchema;
     }
-    return { version, epoch: this.epoch(), partitions: this.partitions(), node: this.get('node'), tables };
+    const segments: Record<string, SegmentDef[]> = {};
+    for (const name of Object.keys(tables)) segments[name] = SegmentRegistry.of(this.ctx.storage.sql).list(name);
+    return { version, epoch: this.epoch(), segmentsEpoch: this.segmentsEpoch(), partitions: this.partitions(), node: this.get('node'), tables, segments };
   }
 
   /** Snapshot (issue 5): the whole storage as JSON text (a StorageDump), so config, segments and triggers travel with a snapshot. */
@@ -143,9 +164,11 @@ export class Sentinel extends DurableObject {
   /** Restore (issue 5): replace all storage with a snapshot's image; a fresh version makes every router reload. */
   async loadState(json: string): Promise<void> {
     const before = this.epoch();
+    const segmentsBefore = this.segmentsEpoch();
     await loadStorage(this.ctx.storage, JSON.parse(json) as StorageDump);
-    // The image's epoch may be older than what shards have seen: continue above both.
+    // The image's epochs may be older than what shards have seen: continue above both.
     this.set('epoch', String(Math.max(before, this.epoch())));
+    this.set('segments_epoch', String(Math.max(segmentsBefore, this.segmentsEpoch()) + 1));
     this.bump();
     await this.announce();
   }
@@ -217,13 +240,23 @@ export class Sentinel extends DurableObject {
     return ok({ schema, dropped });
   }
 
-  // Segment registry (issue 4): definitions of computed segments, kept in shards/query/registry.ts.
-  async segmentDefs(table: string): Promise<SegmentDef[]> {
-    return SegmentRegistry.of(this.ctx.storage.sql).list(table);
-  }
-
-  async putSegmentDefs(table: string, defs: SegmentDef[], now: number): Promise<void> {
-    SegmentRegistry.of(this.ctx.storage.sql).put(table, defs, now);
+  // Segment registry (issue 4): definitions of computed segments, kept in shards/query/registry.ts;
+  // routers read them with the config (`state`).
+  /**
+   * Records definitions just computed at `now`. When one is new or changed the registry's epoch rises
+   * and every shard hears of it before this answers; the new config comes back so the caller can
+   * query with it (null when only refresh clocks moved).
+   */
+  async putSegmentDefs(table: string, defs: SegmentDef[], now: number): Promise<ClusterState | null> {
+    const sql = this.ctx.storage.sql;
+    const redefined = this.ctx.storage.transactionSync(() => {
+      const changed = SegmentRegistry.of(sql).put(table, defs, now);
+      if (changed) this.bumpSegments();
+      return changed;
+    });
+    if (!redefined) return null;
+    await this.announce();
+    return this.state(null);
   }
 
   async dueSegments(now: number): Promise<DueSegments[]> {

@@ -1,10 +1,14 @@
 /**
  * The router's view of the cluster for one request: the sentinel's config (cached per isolate and
  * revalidated with one cheap `state(version)` call per request, so a schema change is never served
- * stale) and stubs for the sentinel and the partition shards.
+ * stale) and stubs for the sentinel and the partition shards. Queries and inserts skip that call:
+ * they use the cached config and send its epochs to the shards, which reject a stale one
+ * (`stale_config`, see PartitionShard), and the request is then redone with a revalidated config
+ * (`withCachedConfig`, `insertTarget`).
  */
 import type { TableSchema } from '../lang/schema.ts';
-import type { PartitionShard } from '../shards/partition.ts';
+import { DbError } from '../lang/errors.ts';
+import type { ConfigEpochs, PartitionShard } from '../shards/partition.ts';
 import { SENTINEL_NAME, type ClusterState, type Sentinel } from '../shards/sentinel.ts';
 import { fail } from './errors.ts';
 
@@ -42,6 +46,10 @@ function idOf(ns: Namespace, name: string): DurableObjectId {
 export class Cluster {
   readonly env: Env;
   private current: ClusterState | null = null;
+  /** The sentinel was asked during this request (the config is as current as it gets). */
+  private revalidated = false;
+  /** Inside `withCachedConfig`: `state()` may answer from the isolate's cache. */
+  private trustCache = false;
 
   constructor(env: Env) {
     this.env = env;
@@ -55,13 +63,52 @@ export class Cluster {
     return this.env.PARTITIONS.get(idOf(this.env.PARTITIONS, 'p' + partition));
   }
 
-  /** The current config; fetched at most once per request. */
+  /** The config; fetched at most once per request (answered from the cache inside `withCachedConfig`). */
   async state(): Promise<ClusterState> {
     if (this.current !== null) return this.current;
+    if (this.trustCache && cached !== null) return (this.current = cached);
+    return this.revalidate();
+  }
+
+  private async revalidate(): Promise<ClusterState> {
     const fresh = await this.sentinel().state(cached?.version ?? null);
     if (fresh !== null) cached = fresh as ClusterState;
-    this.current = cached as ClusterState;
-    return this.current;
+    this.revalidated = true;
+    return (this.current = cached as ClusterState);
+  }
+
+  /**
+   * Runs `fn` against the isolate's cached config (no sentinel round trip). If it fails with a
+   * DbError (a shard's `stale_config`, or a validation error that a newer schema or segment registry
+   * might not give) and the config has changed meanwhile, `fn` runs once more against the current one;
+   * otherwise the error stands. `fn` must be safe to repeat.
+   */
+  async withCachedConfig<T>(fn: () => Promise<T>): Promise<T> {
+    this.trustCache = true;
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof DbError) || this.revalidated) throw e;
+      const seen = this.current?.version;
+      const fresh = await this.revalidate();
+      if (fresh.version === seen) throw e;
+      return fn();
+    } finally {
+      this.trustCache = false;
+    }
+  }
+
+  /** Epochs of the config this request uses, for the shards' staleness check. */
+  async epochs(usesSegmentRegistry: boolean): Promise<ConfigEpochs> {
+    const s = await this.state();
+    return { config: s.epoch, segments: usesSegmentRegistry ? s.segmentsEpoch : null };
+  }
+
+  /** A config the sentinel just returned (after a change this request made) replaces the cached one unless that is newer. */
+  adopt(s: ClusterState): void {
+    if (cached !== null && (cached.epoch > s.epoch || cached.segmentsEpoch > s.segmentsEpoch)) return;
+    cached = s;
+    this.current = s;
   }
 
   async partitions(): Promise<number> {
@@ -84,10 +131,9 @@ export class Cluster {
     return { schema, partitions: fresh.partitions as number, epoch: fresh.epoch };
   }
 
-  /** Drops this request's view and reads the config from the sentinel again. */
+  /** Reads the config from the sentinel again. */
   async refresh(): Promise<void> {
-    this.current = null;
-    await this.state();
+    await this.revalidate();
   }
 
   async schema(table: string): Promise<TableSchema> {

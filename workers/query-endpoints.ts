@@ -237,6 +237,33 @@ function unregistered(defs: SegmentDef[], registered: SegmentDef[]): SegmentDef[
   });
 }
 
+/** New definitions, or changed ones (not just a refresh clock to restart). */
+function redefines(defs: SegmentDef[], registered: SegmentDef[]): boolean {
+  const known = new Map(registered.map((d) => [d.name, d]));
+  return defs.some((d) => {
+    const k = known.get(d.name);
+    return k === undefined || k.script !== d.script || k.ttl !== d.ttl || k.useCached !== d.useCached || k.refresh !== d.refresh;
+  });
+}
+
+/**
+ * Runs the steps and registers `changed` definitions. A redefinition is registered first: it raises
+ * the registry's epoch, which the shards must see with this request (a stale router's query is then
+ * rejected, never run with the old definition); refresh clocks are recorded alongside the run.
+ */
+async function runAndRegister(
+  backend: QueryBackend, table: string, schema: TableSchema, steps: QueryStep[], now: number, sessionTime: number,
+  defs: SegmentDef[], changed: SegmentDef[], registered: SegmentDef[],
+): Promise<StepResult[][]> {
+  if (changed.length === 0) return run(backend, schema, steps, now, sessionTime, defs);
+  if (redefines(changed, registered)) {
+    await backend.putSegmentDefs(table, changed, now);
+    return run(backend, schema, steps, now, sessionTime, defs);
+  }
+  const [parts] = await Promise.all([run(backend, schema, steps, now, sessionTime, defs), backend.putSegmentDefs(table, changed, now)]);
+  return parts;
+}
+
 function mergeDefs(registered: SegmentDef[], fresh: SegmentDef[]): SegmentDef[] {
   const m = new Map(registered.map((d) => [d.name, d]));
   for (const d of fresh) m.set(d.name, d);
@@ -255,12 +282,9 @@ export async function segmentQuery(backend: QueryBackend, table: string, url: UR
   checkMathRefs(plan.defs, schema, new Set([...registered.map((d) => d.name), ...plan.defs.map((d) => d.name)]));
   const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
-  // The definitions compiled, so registering them alongside the computation is safe.
+  // The definitions compiled, so registering them is safe.
   const changed = unregistered(plan.defs, registered);
-  const [parts] = await Promise.all([
-    run(backend, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs),
-    changed.length > 0 ? backend.putSegmentDefs(table, changed, now) : Promise.resolve(),
-  ]);
+  const parts = await runAndRegister(backend, table, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs, changed, registered);
   const nodes: CountNode[] = plan.defs.map((d, i) => ({ g: d.name, c: [parts.reduce((a, r) => a + (r[0] as Extract<StepResult, { kind: 'segments' }>).counts[i], 0)] }));
   return Response.json(renderCounts(nodes, {}));
 }
@@ -403,10 +427,7 @@ export async function batchQuery(backend: QueryBackend, table: string, url: URL,
   const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
   const changed = unregistered(plan.defs, registered);
-  const [parts] = await Promise.all([
-    run(backend, schema, steps, now, c.sessionTime, defs),
-    changed.length > 0 ? backend.putSegmentDefs(table, changed, now) : Promise.resolve(),
-  ]);
+  const parts = await runAndRegister(backend, table, schema, steps, now, c.sessionTime, defs, changed, registered);
   const offset = plan.defs.length > 0 ? 1 : 0;
   const roots: NodeJson[] = outputs.map((o, i) => {
     const results = parts.map((r) => r[i + offset]);

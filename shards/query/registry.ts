@@ -53,21 +53,15 @@ export class SegmentRegistry {
   /**
    * Records definitions that were just computed at `now` (a changed one replaces the old one). An
    * unchanged definition that is not yet due for a refresh is left alone, so repeating a segment
-   * query writes nothing.
+   * query writes nothing. True when a definition is new or changed (not just its refresh clock).
    */
-  put(table: string, defs: SegmentDef[], now: number): void {
+  put(table: string, defs: SegmentDef[], now: number): boolean {
+    let redefined = false;
     for (const d of defs) {
       const old = this.exec('SELECT script, ttl, use_cached, refresh, last_refresh FROM q_segment_defs WHERE tbl = ? AND name = ?', table, d.name) as { script: string; ttl: number; use_cached: number; refresh: number | null; last_refresh: number }[];
-      if (
-        old.length === 1 &&
-        old[0].script === d.script &&
-        old[0].ttl === d.ttl &&
-        old[0].use_cached === (d.useCached ? 1 : 0) &&
-        old[0].refresh === d.refresh &&
-        (d.refresh === null || now - old[0].last_refresh < d.refresh)
-      ) {
-        continue;
-      }
+      const same = old.length === 1 && old[0].script === d.script && old[0].ttl === d.ttl && old[0].use_cached === (d.useCached ? 1 : 0) && old[0].refresh === d.refresh;
+      if (same && (d.refresh === null || now - old[0].last_refresh < d.refresh)) continue;
+      if (!same) redefined = true;
       this.exec(
         'INSERT OR REPLACE INTO q_segment_defs (tbl, name, script, ttl, use_cached, refresh, last_refresh) VALUES (?, ?, ?, ?, ?, ?, ?)',
         table,
@@ -79,6 +73,7 @@ export class SegmentRegistry {
         now,
       );
     }
+    return redefined;
   }
 
   /** Segments whose refresh interval has elapsed at `now`, grouped by table. */

@@ -47,10 +47,15 @@ export function renderRows(rows: PersonRow[], columns: readonly string[]): Perso
 }
 
 async function person(c: RouteContext): Promise<Response> {
+  return c.cluster.withCachedConfig(() => personOf(c));
+}
+
+/** From the router's cached config (the shard rejects a stale one and the request is redone). */
+async function personOf(c: RouteContext): Promise<Response> {
   const schema = await c.cluster.schema(c.params.table);
   const id = personParam(c.url);
   const p = partitionOf(id, await c.cluster.partitions());
-  const found = unwrap(await c.cluster.shard(p).person(schema, id)) as PersonRows | null;
+  const found = unwrap(await c.cluster.shard(p).person(schema, id, await c.cluster.epochs(false))) as PersonRows | null;
   if (found === null) {
     fail('query', 'unknown_person', `no person ${typeof id === 'number' ? `with id=${id}` : `'${id}'`} in table '${schema.name}'`);
   }
