@@ -4,6 +4,7 @@
  * table version (ordinals are only meaningful for the version they were computed at).
  */
 import { PeopleBitmap } from './bitmap.ts';
+import { execRecreating, type QuerySql } from './query-sql.ts';
 
 export interface StoredSegment {
   name: string;
@@ -14,11 +15,6 @@ export interface StoredSegment {
   /** TableStore.version at computation time. */
   version: string;
   bits: PeopleBitmap;
-}
-
-/** The part of ctx.storage.sql used here (typed structurally so Node tests can import this module). */
-export interface QuerySql {
-  exec(query: string, ...bindings: unknown[]): { toArray(): Record<string, unknown>[] };
 }
 
 export interface SegmentSummary {
@@ -42,15 +38,8 @@ export class SegmentStore {
       PRIMARY KEY (tbl, name))`);
   }
 
-  /** A snapshot restore replaces the whole storage (maybe without our table): recreate and retry. */
   private exec(query: string, ...bindings: unknown[]): Record<string, unknown>[] {
-    try {
-      return this.sql.exec(query, ...bindings).toArray();
-    } catch (e) {
-      if (!/no such table/i.test(String(e))) throw e;
-      this.create();
-      return this.sql.exec(query, ...bindings).toArray();
-    }
+    return execRecreating(this.sql, () => this.create(), query, ...bindings);
   }
 
   /** Read from SQLite every time (one row): a restore or another writer can never leave it stale. */

@@ -3,7 +3,7 @@
  * per table, so `segments=` can name it, shards can recompute it when their copy is stale, and the
  * scheduled refresher knows which ones are due. The sentinel exposes these through thin RPC methods.
  */
-import type { QuerySql } from '../index/segments.ts';
+import { execRecreating, type QuerySql } from '../index/query-sql.ts';
 import type { SegmentDef } from './types.ts';
 
 export interface DueSegments {
@@ -34,15 +34,8 @@ export class SegmentRegistry {
       refresh REAL, last_refresh REAL NOT NULL, PRIMARY KEY (tbl, name))`);
   }
 
-  /** A snapshot restore replaces the whole storage (maybe without our table): recreate and retry. */
   private exec(query: string, ...bindings: unknown[]): Record<string, unknown>[] {
-    try {
-      return this.sql.exec(query, ...bindings).toArray();
-    } catch (e) {
-      if (!/no such table/i.test(String(e))) throw e;
-      this.create();
-      return this.sql.exec(query, ...bindings).toArray();
-    }
+    return execRecreating(this.sql, () => this.create(), query, ...bindings);
   }
 
   list(table: string): SegmentDef[] {

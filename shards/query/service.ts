@@ -7,7 +7,8 @@ import type { Outcome } from '../../lang/errors.ts';
 import type { TableSchema } from '../../lang/schema.ts';
 import type { Program } from '../../lang/index.ts';
 import { IndexCache } from '../index/cache.ts';
-import { SegmentStore, type QuerySql, type SegmentSummary } from '../index/segments.ts';
+import type { QuerySql } from '../index/query-sql.ts';
+import { SegmentStore, type SegmentSummary } from '../index/segments.ts';
 import { runQuery, type RowSource } from './engine.ts';
 import type { QueryRequest, QueryResponse } from './types.ts';
 
