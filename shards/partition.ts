@@ -88,12 +88,20 @@ export class PartitionShard extends DurableObject {
     }
   }
 
-  /** `stale_config` when the caller's config (or, if it used the segment registry, registry) is older than announced. */
+  /**
+   * `stale_config` when the caller's config (or, if it used the segment registry, registry) is older
+   * than announced. A newer registry epoch is adopted: a router that has just changed the registry
+   * queries every shard with it before answering (Sentinel.putSegmentDefs).
+   */
   private staleness(epochs: ConfigEpochs | undefined): Outcome<never> | null {
     if (epochs === undefined) return null;
     if (epochs.config < this.knownEpoch) return staleConfig(`config epoch ${epochs.config} is older than ${this.knownEpoch}`);
-    if (epochs.segments !== null && epochs.segments < this.knownSegmentsEpoch) {
-      return staleConfig(`segment registry epoch ${epochs.segments} is older than ${this.knownSegmentsEpoch}`);
+    if (epochs.segments !== null) {
+      if (epochs.segments < this.knownSegmentsEpoch) return staleConfig(`segment registry epoch ${epochs.segments} is older than ${this.knownSegmentsEpoch}`);
+      if (epochs.segments > this.knownSegmentsEpoch) {
+        this.ctx.storage.kv.put('segments_epoch', epochs.segments);
+        this.seenSegmentsEpoch = epochs.segments;
+      }
     }
     return null;
   }

@@ -248,8 +248,8 @@ function redefines(defs: SegmentDef[], registered: SegmentDef[]): boolean {
 
 /**
  * Runs the steps and registers `changed` definitions. A redefinition is registered first: it raises
- * the registry's epoch, which the shards must see with this request (a stale router's query is then
- * rejected, never run with the old definition); refresh clocks are recorded alongside the run.
+ * the registry's epoch, and this request tells every shard the new one (a stale router's query is
+ * then rejected, never run with the old definition); refresh clocks are recorded alongside the run.
  */
 async function runAndRegister(
   backend: QueryBackend, table: string, schema: TableSchema, steps: QueryStep[], now: number, sessionTime: number,
