@@ -46,7 +46,8 @@ export class PartitionShard extends DurableObject {
 
   /** Value indexes, stored segments and compiled programs of this partition (shards/query/). */
   private get queries(): ShardQueries {
-    this.queryService ??= new ShardQueries(this.ctx.storage.sql);
+    // Computed segment bitmaps are written after the query has answered (see SegmentStore).
+    this.queryService ??= new ShardQueries(this.ctx.storage.sql, (write) => void setTimeout(write, 0));
     return this.queryService;
   }
 
@@ -82,10 +83,9 @@ export class PartitionShard extends DurableObject {
       this.ctx.storage.kv.put('config_epoch', epoch);
       this.seenEpoch = epoch;
     }
-    if (segmentsEpoch > this.knownSegmentsEpoch) {
-      this.ctx.storage.kv.put('segments_epoch', segmentsEpoch);
-      this.seenSegmentsEpoch = segmentsEpoch;
-    }
+    // Compared with the stored value: a query may have raised the in-memory one already.
+    if (segmentsEpoch > (this.ctx.storage.kv.get<number>('segments_epoch') ?? 0)) this.ctx.storage.kv.put('segments_epoch', segmentsEpoch);
+    if (segmentsEpoch > this.knownSegmentsEpoch) this.seenSegmentsEpoch = segmentsEpoch;
   }
 
   /**
@@ -98,10 +98,8 @@ export class PartitionShard extends DurableObject {
     if (epochs.config < this.knownEpoch) return staleConfig(`config epoch ${epochs.config} is older than ${this.knownEpoch}`);
     if (epochs.segments !== null) {
       if (epochs.segments < this.knownSegmentsEpoch) return staleConfig(`segment registry epoch ${epochs.segments} is older than ${this.knownSegmentsEpoch}`);
-      if (epochs.segments > this.knownSegmentsEpoch) {
-        this.ctx.storage.kv.put('segments_epoch', epochs.segments);
-        this.seenSegmentsEpoch = epochs.segments;
-      }
+      // In memory only: the sentinel's announcement, which follows, persists it.
+      if (epochs.segments > this.knownSegmentsEpoch) this.seenSegmentsEpoch = epochs.segments;
     }
     return null;
   }

@@ -23,11 +23,28 @@ export interface SegmentSummary {
   computedAt: number;
 }
 
+/** Runs `write` later, off the request that computed the segment (the shard passes a timer). */
+export type DeferWrite = (write: () => void) => void;
+
 export class SegmentStore {
   private readonly sql: QuerySql;
+  private readonly defer: DeferWrite | null;
+  /**
+   * Segments read or computed by this shard instance, by table and name (null = none stored). Only
+   * this store writes `q_segments`, so the copy stays exact; the shard's storage outlives it.
+   */
+  private readonly memo = new Map<string, StoredSegment | null>();
+  /** Computed but not yet written, by the same key. */
+  private readonly pending = new Map<string, { table: string; seg: StoredSegment }>();
 
-  constructor(sql: QuerySql) {
+  /**
+   * Without `defer` every computed segment is written before `put` returns. With it the write
+   * happens after the query has answered, so the query does not wait for a commit: a stored bitmap
+   * is a cache of its definition (kept in the sentinel), so one lost before its write is recomputed.
+   */
+  constructor(sql: QuerySql, defer: DeferWrite | null = null) {
     this.sql = sql;
+    this.defer = defer;
     this.create();
   }
 
@@ -42,8 +59,10 @@ export class SegmentStore {
     return execRecreating(this.sql, () => this.create(), query, ...bindings);
   }
 
-  /** Read from SQLite every time (one row): a restore or another writer can never leave it stale. */
   get(table: string, name: string): StoredSegment | null {
+    const key = table + '\0' + name;
+    const hit = this.memo.get(key);
+    if (hit !== undefined) return hit;
     const rows = this.exec('SELECT definition, computed_at, version, people, bits FROM q_segments WHERE tbl = ? AND name = ?', table, name) as {
       definition: string;
       computed_at: number;
@@ -51,12 +70,31 @@ export class SegmentStore {
       people: number;
       bits: ArrayBuffer;
     }[];
-    if (rows.length === 0) return null;
     const r = rows[0];
-    return { name, definition: r.definition, computedAt: r.computed_at, version: r.version, bits: PeopleBitmap.fromBytes(r.people, r.bits) };
+    const seg = r === undefined ? null : { name, definition: r.definition, computedAt: r.computed_at, version: r.version, bits: PeopleBitmap.fromBytes(r.people, r.bits) };
+    this.memo.set(key, seg);
+    return seg;
   }
 
   put(table: string, seg: StoredSegment): void {
+    const key = table + '\0' + seg.name;
+    this.memo.set(key, seg);
+    if (this.defer === null) {
+      this.write(table, seg);
+      return;
+    }
+    const first = this.pending.size === 0;
+    this.pending.set(key, { table, seg });
+    if (first) this.defer(() => this.flush());
+  }
+
+  /** Writes every computed segment not yet written. */
+  flush(): void {
+    for (const { table, seg } of this.pending.values()) this.write(table, seg);
+    this.pending.clear();
+  }
+
+  private write(table: string, seg: StoredSegment): void {
     this.exec(
       'INSERT OR REPLACE INTO q_segments (tbl, name, definition, computed_at, version, people, size, bits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       table,
@@ -71,6 +109,7 @@ export class SegmentStore {
   }
 
   list(table: string): SegmentSummary[] {
+    this.flush();
     const rows = this.exec('SELECT name, size, computed_at FROM q_segments WHERE tbl = ? ORDER BY name', table) as {
       name: string;
       size: number;
@@ -80,6 +119,8 @@ export class SegmentStore {
   }
 
   dropTable(table: string): void {
+    for (const [key, p] of this.pending) if (p.table === table) this.pending.delete(key);
+    for (const key of this.memo.keys()) if (key.startsWith(table + '\0')) this.memo.delete(key);
     this.exec('DELETE FROM q_segments WHERE tbl = ?', table);
   }
 }

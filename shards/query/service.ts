@@ -8,7 +8,7 @@ import type { TableSchema } from '../../lang/schema.ts';
 import type { Program } from '../../lang/index.ts';
 import { IndexCache } from '../index/cache.ts';
 import type { QuerySql } from '../index/query-sql.ts';
-import { SegmentStore, type SegmentSummary } from '../index/segments.ts';
+import { SegmentStore, type DeferWrite, type SegmentSummary } from '../index/segments.ts';
 import { runQuery, type RowSource } from './engine.ts';
 import type { QueryRequest, QueryResponse } from './types.ts';
 
@@ -28,8 +28,8 @@ export class ShardQueries {
   private readonly segments: SegmentStore;
   private readonly programs = new Map<string, Program>();
 
-  constructor(sql: QuerySql) {
-    this.segments = new SegmentStore(sql);
+  constructor(sql: QuerySql, deferWrite: DeferWrite | null = null) {
+    this.segments = new SegmentStore(sql, deferWrite);
   }
 
   /** `source` is called inside the error boundary (opening a table can fail with a DbError). */

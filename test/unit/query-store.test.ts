@@ -29,6 +29,28 @@ describe('SegmentStore', () => {
   });
 });
 
+describe('SegmentStore with deferred writes', () => {
+  it('answers from memory at once and writes to SQLite when the deferred write runs (or before listing)', () => {
+    const sql = nodeStorage().sql;
+    const deferred: (() => void)[] = [];
+    const a = new SegmentStore(sql, (w) => deferred.push(w));
+    const seg = (name: string) => ({ name, definition: 'd', computedAt: 1, version: 'v', bits: PeopleBitmap.fromOrdinals(9, [1, 8]) });
+    a.put('t', seg('s'));
+    a.put('t', seg('r'));
+    expect(deferred.length).toBe(1);
+    expect([...a.get('t', 's')!.bits.ordinals()]).toEqual([1, 8]);
+    expect(new SegmentStore(sql).get('t', 's')).toBeNull();
+    deferred[0]!();
+    expect(new SegmentStore(sql).list('t').map((x) => x.name)).toEqual(['r', 's']);
+    a.put('t', seg('q'));
+    expect(a.list('t').map((x) => x.name)).toEqual(['q', 'r', 's']);
+    a.dropTable('t');
+    expect(a.get('t', 's')).toBeNull();
+    deferred[1]!();
+    expect(new SegmentStore(sql).list('t')).toEqual([]);
+  });
+});
+
 describe('SegmentRegistry', () => {
   it('lists definitions and reports refreshes that are due', () => {
     const r = new SegmentRegistry(nodeStorage().sql);
