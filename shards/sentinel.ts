@@ -166,9 +166,10 @@ export class Sentinel extends DurableObject {
     const before = this.epoch();
     const segmentsBefore = this.segmentsEpoch();
     await loadStorage(this.ctx.storage, JSON.parse(json) as StorageDump);
-    // The image's epochs may be older than what shards have seen: continue above both.
+    // The image's epochs may be older than what shards have seen: continue from the larger. The
+    // config epoch rises too (bump), which alone makes every query of an older router stale.
     this.set('epoch', String(Math.max(before, this.epoch())));
-    this.set('segments_epoch', String(Math.max(segmentsBefore, this.segmentsEpoch()) + 1));
+    this.set('segments_epoch', String(Math.max(segmentsBefore, this.segmentsEpoch())));
     this.bump();
     await this.announce();
   }
