@@ -83,23 +83,18 @@ export class PartitionShard extends DurableObject {
       this.ctx.storage.kv.put('config_epoch', epoch);
       this.seenEpoch = epoch;
     }
-    // Compared with the stored value: a query may have raised the in-memory one already.
-    if (segmentsEpoch > (this.ctx.storage.kv.get<number>('segments_epoch') ?? 0)) this.ctx.storage.kv.put('segments_epoch', segmentsEpoch);
-    if (segmentsEpoch > this.knownSegmentsEpoch) this.seenSegmentsEpoch = segmentsEpoch;
+    if (segmentsEpoch > this.knownSegmentsEpoch) {
+      this.ctx.storage.kv.put('segments_epoch', segmentsEpoch);
+      this.seenSegmentsEpoch = segmentsEpoch;
+    }
   }
 
-  /**
-   * `stale_config` when the caller's config (or, if it used the segment registry, registry) is older
-   * than announced. A newer registry epoch is adopted: a router that has just changed the registry
-   * queries every shard with it before answering (Sentinel.putSegmentDefs).
-   */
+  /** `stale_config` when the caller's config (or, if it used the segment registry, registry) is older than announced. */
   private staleness(epochs: ConfigEpochs | undefined): Outcome<never> | null {
     if (epochs === undefined) return null;
     if (epochs.config < this.knownEpoch) return staleConfig(`config epoch ${epochs.config} is older than ${this.knownEpoch}`);
-    if (epochs.segments !== null) {
-      if (epochs.segments < this.knownSegmentsEpoch) return staleConfig(`segment registry epoch ${epochs.segments} is older than ${this.knownSegmentsEpoch}`);
-      // In memory only: the sentinel's announcement, which follows, persists it.
-      if (epochs.segments > this.knownSegmentsEpoch) this.seenSegmentsEpoch = epochs.segments;
+    if (epochs.segments !== null && epochs.segments < this.knownSegmentsEpoch) {
+      return staleConfig(`segment registry epoch ${epochs.segments} is older than ${this.knownSegmentsEpoch}`);
     }
     return null;
   }

@@ -244,10 +244,9 @@ export class Sentinel extends DurableObject {
   // Segment registry (issue 4): definitions of computed segments, kept in shards/query/registry.ts;
   // routers read them with the config (`state`).
   /**
-   * Records definitions about to be computed at `now`. When one is new or changed the registry's epoch
-   * rises and the new config comes back (null when only refresh clocks moved): the caller queries
-   * every shard with it, which tells them the new epoch before the caller answers; the announcement
-   * to every shard follows in the background for shards the caller's query did not reach.
+   * Records definitions computed at `now`. When one is new or changed the registry's epoch rises,
+   * every shard hears of it before this answers, and the new config comes back (null when only
+   * refresh clocks moved).
    */
   async putSegmentDefs(table: string, defs: SegmentDef[], now: number): Promise<ClusterState | null> {
     const sql = this.ctx.storage.sql;
@@ -257,7 +256,7 @@ export class Sentinel extends DurableObject {
       return changed;
     });
     if (!redefined) return null;
-    this.ctx.waitUntil(this.announce());
+    await this.announce();
     return this.state(null);
   }
 

@@ -25,7 +25,11 @@ export interface QueryBackend {
   /** The table's schema; throws DbError unknown_table. */
   schema(table: string): Promise<TableSchema>;
   partitions(): Promise<number>;
-  query(partition: number, schema: TableSchema, req: QueryRequest): Promise<Outcome<QueryResponse>>;
+  /**
+   * `registryChecked` false: the request relies on no registered definition (it carries what it
+   * computes), so the shard need not check the caller's registry epoch.
+   */
+  query(partition: number, schema: TableSchema, req: QueryRequest, registryChecked: boolean): Promise<Outcome<QueryResponse>>;
   listSegments(partition: number, schema: TableSchema): Promise<Outcome<SegmentSummary[]>>;
   segmentDefs(table: string): Promise<SegmentDef[]>;
   putSegmentDefs(table: string, defs: SegmentDef[], now: number): Promise<void>;
@@ -146,10 +150,12 @@ function namesSegments(names: string[]): boolean {
   return names.some((n) => n !== '*');
 }
 
-async function run(backend: QueryBackend, schema: TableSchema, steps: QueryStep[], now: number, sessionTime: number, defs: SegmentDef[]): Promise<StepResult[][]> {
+async function run(
+  backend: QueryBackend, schema: TableSchema, steps: QueryStep[], now: number, sessionTime: number, defs: SegmentDef[], registryChecked = defs.length > 0,
+): Promise<StepResult[][]> {
   const n = await backend.partitions();
   const req: QueryRequest = { steps, now, sessionTime, segmentDefs: defs };
-  const answers = await fanOut(n, (p) => backend.query(p, schema, req));
+  const answers = await fanOut(n, (p) => backend.query(p, schema, req, registryChecked));
   return answers.map((a) => a.results);
 }
 
@@ -247,20 +253,22 @@ function redefines(defs: SegmentDef[], registered: SegmentDef[]): boolean {
 }
 
 /**
- * Runs the steps and registers `changed` definitions. A redefinition is registered first: it raises
- * the registry's epoch, and this request tells every shard the new one (a stale router's query is
- * then rejected, never run with the old definition); refresh clocks are recorded alongside the run.
+ * Runs the steps and registers `changed` definitions; registering a redefinition raises the
+ * registry's epoch and tells every shard before it returns, so once this answers no stale router's
+ * query runs with the old definition. `selfContained` steps use no registered definition (only the
+ * index-answered ones they define), so they run alongside the registration without the registry
+ * check; others run after it, with the new epoch. Refresh clocks are recorded alongside the run.
  */
 async function runAndRegister(
   backend: QueryBackend, table: string, schema: TableSchema, steps: QueryStep[], now: number, sessionTime: number,
-  defs: SegmentDef[], changed: SegmentDef[], registered: SegmentDef[],
+  defs: SegmentDef[], changed: SegmentDef[], registered: SegmentDef[], selfContained: boolean,
 ): Promise<StepResult[][]> {
   if (changed.length === 0) return run(backend, schema, steps, now, sessionTime, defs);
-  if (redefines(changed, registered)) {
+  if (redefines(changed, registered) && !selfContained) {
     await backend.putSegmentDefs(table, changed, now);
     return run(backend, schema, steps, now, sessionTime, defs);
   }
-  const [parts] = await Promise.all([run(backend, schema, steps, now, sessionTime, defs), backend.putSegmentDefs(table, changed, now)]);
+  const [parts] = await Promise.all([run(backend, schema, steps, now, sessionTime, defs, !selfContained), backend.putSegmentDefs(table, changed, now)]);
   return parts;
 }
 
@@ -284,7 +292,8 @@ export async function segmentQuery(backend: QueryBackend, table: string, url: UR
   const now = Date.now();
   // The definitions compiled, so registering them is safe.
   const changed = unregistered(plan.defs, registered);
-  const parts = await runAndRegister(backend, table, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs, changed, registered);
+  const selfContained = plan.defs.every((d) => planSegment(d.script, schema)?.kind === 'values');
+  const parts = await runAndRegister(backend, table, schema, [{ kind: 'segments', sections: plan.defs, force: false }], now, DEFAULT_SESSION_MS, defs, changed, registered, selfContained);
   const nodes: CountNode[] = plan.defs.map((d, i) => ({ g: d.name, c: [parts.reduce((a, r) => a + (r[0] as Extract<StepResult, { kind: 'segments' }>).counts[i], 0)] }));
   return Response.json(renderCounts(nodes, {}));
 }
@@ -427,7 +436,7 @@ export async function batchQuery(backend: QueryBackend, table: string, url: URL,
   const defs = mergeDefs(registered, plan.defs);
   const now = Date.now();
   const changed = unregistered(plan.defs, registered);
-  const parts = await runAndRegister(backend, table, schema, steps, now, c.sessionTime, defs, changed, registered);
+  const parts = await runAndRegister(backend, table, schema, steps, now, c.sessionTime, defs, changed, registered, false);
   const offset = plan.defs.length > 0 ? 1 : 0;
   const roots: NodeJson[] = outputs.map((o, i) => {
     const results = parts.map((r) => r[i + offset]);

@@ -21,8 +21,8 @@ export function clusterBackend(cluster: Cluster): QueryBackend {
   return {
     schema: (table) => cluster.schema(table),
     partitions: () => cluster.partitions(),
-    query: async (p, schema, req) =>
-      cluster.shard(p).query(schema, req, await cluster.epochs(req.segmentDefs.length > 0)) as Promise<Outcome<QueryResponse>>,
+    query: async (p, schema, req, registryChecked) =>
+      cluster.shard(p).query(schema, req, await cluster.epochs(registryChecked)) as Promise<Outcome<QueryResponse>>,
     listSegments: (p, schema) => cluster.shard(p).listSegments(schema) as Promise<Outcome<SegmentSummary[]>>,
     segmentDefs: async (table) => {
       await cluster.schema(table);
