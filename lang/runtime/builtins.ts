@@ -5,6 +5,7 @@
  *
  * Conversions that fail give None (`int('x')`, `float([])`), as do functions given None.
  */
+import { bucketOf } from './bucket.ts';
 import { TIME_FUNCTIONS } from './time.ts';
 import { compare, pyStr, runErr, toKey, typeName } from './values.ts';
 import type { Key, PyDict, PySet, Value } from './values.ts';
@@ -189,16 +190,6 @@ function urlDecode(url: string): PyDict {
     ['query', query],
     ['params', params],
   ]);
-}
-
-/** Snaps x/size to an integer when it is within float noise of one, so bucket(0.3, 0.1) is 0.3. */
-export function bucketOf(x: number, size: number): number {
-  if (size === 0) return 0;
-  const q = x / size;
-  let f = Math.floor(q);
-  if (f + 1 - q < 1e-9) f += 1;
-  const r = f * size;
-  return Number.isInteger(r) ? r : Number(r.toPrecision(15));
 }
 
 /** A function of a number (first argument) and its other arguments; a first argument that is not a number gives None. */

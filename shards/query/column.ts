@@ -4,6 +4,7 @@
  * shard; `mergeColumnPartials` adds shard partials (every person lives in exactly one partition,
  * so counts simply add).
  */
+import { bucketOf } from '../../lang/runtime/bucket.ts';
 import { DbError } from '../../lang/errors.ts';
 import type { ColumnDef } from '../../lang/schema.ts';
 import type { IndexKey, ValueIndex } from '../index/values.ts';
@@ -110,24 +111,6 @@ export function filterPredicate(filter: ColumnFilter | null): (k: IndexKey) => b
     case 'rx': { const re = new RegExp(`^(?:${filter.source})$`); return (k) => typeof k === 'string' && re.test(k); }
     case 'sub': { const t = filter.text; return (k) => typeof k === 'string' && k.includes(t); }
   }
-}
-
-export function bucketOf(v: number, size: number): number {
-  // Floating point: 0.3/0.1 = 2.9999999999999996 must still land in bucket 0.3, so snap quotients
-  // within a relative 1e-9 of an integer, then round the product to the size's decimals.
-  const q = v / size;
-  const r = Math.round(q);
-  const b = (Math.abs(q - r) <= 1e-9 * Math.max(1, Math.abs(q)) ? r : Math.floor(q)) * size;
-  const decimals = decimalsOf(size);
-  return decimals > 0 ? Number(b.toFixed(decimals)) : b;
-}
-
-function decimalsOf(x: number): number {
-  if (Number.isInteger(x)) return 0;
-  const s = String(x);
-  const e = s.indexOf('e-');
-  if (e >= 0) return Number(s.slice(e + 2)) + (s.indexOf('.') >= 0 ? e - s.indexOf('.') - 1 : 0);
-  return s.length - s.indexOf('.') - 1;
 }
 
 /**

@@ -10,7 +10,7 @@ import { renderCounts, type CountNode, type ResultJson } from '../../lang/render
 import { tidy } from '../../lang/render.ts';
 import type { PeopleBitmap } from '../index/bitmap.ts';
 import type { IndexKey, ValueIndex } from '../index/values.ts';
-import { bucketOf } from './column.ts';
+import { bucketOf } from '../../lang/runtime/bucket.ts';
 
 export interface HistogramGroup {
   /** The each_value of a foreach group; null without foreach. */

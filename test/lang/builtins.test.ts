@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DbError } from '../../lang/errors.ts';
-import { FUNCTIONS, bucketOf, roundDecimal } from '../../lang/runtime/builtins.ts';
+import { FUNCTIONS, roundDecimal } from '../../lang/runtime/builtins.ts';
+import { bucketOf } from '../../lang/runtime/bucket.ts';
 import { parseIsoStamp, toEpochMs } from '../../lang/runtime/time.ts';
 import type { PyDict, Value } from '../../lang/runtime/values.ts';
 
@@ -39,6 +40,15 @@ describe('bucket, round, trunc, fix', () => {
     expect(call('bucket', 99.99, 50)).toBe(50);
     expect(call('bucket', null, 5)).toBe(null);
     expect(bucketOf(650, 50)).toBe(650);
+  });
+  it('bucketOf (also the column and histogram bucket=) snaps float noise but not real fractions', () => {
+    expect(bucketOf(5.51, 0.25)).toBe(5.5);
+    expect(bucketOf(513, 25)).toBe(500);
+    expect(bucketOf(-1, 50)).toBe(-50);
+    expect(bucketOf(0.3, 0.1)).toBe(0.3);
+    expect(bucketOf(9999999999.999998, 1)).toBe(9999999999);
+    expect(bucketOf(1 / 3, 1 / 3)).toBe(1 / 3);
+    expect(bucketOf(3.7e-7, 1e-7)).toBe(3e-7);
   });
   it('round half away from zero on the decimal value', () => {
     expect(call('round', 2.5)).toBe(3);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PeopleBitmap, countIn, popcount } from '../../shards/index/bitmap.ts';
 import { buildValueIndex } from '../../shards/index/values.ts';
-import { columnPartial, mergeColumnPartials, parseColumnQuery, bucketOf, filterPredicate } from '../../shards/query/column.ts';
+import { columnPartial, mergeColumnPartials, parseColumnQuery, filterPredicate } from '../../shards/query/column.ts';
 import type { ColumnDef } from '../../lang/schema.ts';
 import { DbError } from '../../lang/errors.ts';
 
@@ -128,12 +128,6 @@ describe('columnPartial', () => {
     const m = mergeColumnPartials([p, p]);
     expect(m.root).toEqual([6, 2]);
     expect(Object.fromEntries(m.rows.map((r) => [r.g, r.c]))).toEqual({ 0: [4, 2], 50: [4, 0], 600: [2, 2] });
-  });
-  it('bucketOf avoids floating point splits', () => {
-    expect(bucketOf(5.51, 0.25)).toBe(5.5);
-    expect(bucketOf(0.3, 0.1)).toBe(0.3);
-    expect(bucketOf(513, 25)).toBe(500);
-    expect(bucketOf(-1, 50)).toBe(-50);
   });
 });
 
