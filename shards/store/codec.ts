@@ -8,7 +8,7 @@
  * dictionary plus packed codes (absent = -1). Sets store per-row lengths (packed) plus values.
  */
 import type { ColumnVector } from '../../lang/columns.ts';
-import { PackReader, PackWriter } from './pack.ts';
+import { PackReader, PackWriter, type StringTable } from './pack.ts';
 
 /** Bytes per SQLite value; well under the 2 MB (2,097,152 bytes) per-value limit. */
 export const PART_BYTES = 1 << 20;
@@ -177,6 +177,94 @@ export function readVector(r: PackReader): ColumnVector {
       const offsets = readOffsets(r);
       const dict = r.strings();
       return { kind: 'textset', offsets, dict, codes: readInts(r) };
+    }
+    default:
+      throw new Error(`column chunk: unknown tag ${tag}`);
+  }
+}
+
+// ---- one row range (a person's rows) without decoding the rest of the chunk ------------------
+
+function checkRange(rows: number, from: number, to: number): void {
+  if (from < 0 || to < from || to > rows) throw new Error(`column chunk: rows ${from}..${to} outside 0..${rows}`);
+}
+
+function readIntsRange(r: PackReader, from: number, to: number): Int32Array {
+  const { min, offsets } = readPacked(r);
+  checkRange(offsets.length, from, to);
+  const out = new Int32Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = min + offsets[i]!;
+  return out;
+}
+
+function readNumsRange(r: PackReader, from: number, to: number): Float64Array {
+  if (r.u32() === 0) {
+    const values = r.f64s();
+    checkRange(values.length, from, to);
+    return values.slice(from, to);
+  }
+  const absent = r.u32();
+  const { min, offsets } = readPacked(r);
+  checkRange(offsets.length, from, to);
+  const out = new Float64Array(to - from);
+  for (let i = from; i < to; i++) {
+    const o = offsets[i]!;
+    out[i - from] = o === absent ? NaN : min + o;
+  }
+  return out;
+}
+
+/** Offsets of rows from..to, rebased to 0, and the element range they cover in the chunk. */
+function readOffsetsRange(r: PackReader, from: number, to: number): { offsets: Int32Array; first: number; last: number } {
+  let first = r.i32();
+  const { min, offsets: lengths } = readPacked(r);
+  checkRange(lengths.length, from, to);
+  for (let i = 0; i < from; i++) first += min + lengths[i]!;
+  const offsets = new Int32Array(to - from + 1);
+  for (let i = from; i < to; i++) offsets[i - from + 1] = offsets[i - from]! + min + lengths[i]!;
+  return { offsets, first, last: first + offsets[to - from]! };
+}
+
+/** The strings `codes` use (-1 = absent) as a small dictionary, and the codes renumbered into it. */
+function pickDict(table: StringTable, codes: Int32Array): { dict: string[]; codes: Int32Array } {
+  const used = Array.from(new Set(codes)).filter((c) => c >= 0).sort((a, b) => a - b);
+  if (used.length > 0 && used[used.length - 1]! >= table.lengths.length) throw new Error('column chunk: text code outside its dictionary');
+  const dict: string[] = [];
+  const index = new Map<number, number>();
+  let at = 0;
+  let i = 0;
+  for (const c of used) {
+    for (; i < c; i++) at += table.lengths[i]!;
+    index.set(c, dict.length);
+    dict.push(table.joined.slice(at, at + table.lengths[c]!));
+  }
+  const out = new Int32Array(codes.length);
+  for (let k = 0; k < codes.length; k++) out[k] = codes[k]! < 0 ? -1 : index.get(codes[k]!)!;
+  return { dict, codes: out };
+}
+
+/**
+ * Rows [from, to) of an encoded chunk, decoding only what they need: no other row is converted and
+ * a text dictionary shrinks to the strings those rows use (the same values as decodeVector's rows).
+ */
+export function decodeVectorRange(bytes: Uint8Array, from: number, to: number): ColumnVector {
+  const r = new PackReader(bytes);
+  const tag = r.u32();
+  switch (tag) {
+    case TAG_NUM:
+      return { kind: 'num', values: readNumsRange(r, from, to) };
+    case TAG_TEXT: {
+      const table = r.stringTable();
+      return { kind: 'text', ...pickDict(table, readIntsRange(r, from, to)) };
+    }
+    case TAG_NUMSET: {
+      const { offsets, first, last } = readOffsetsRange(r, from, to);
+      return { kind: 'numset', offsets, values: readNumsRange(r, first, last) };
+    }
+    case TAG_TEXTSET: {
+      const { offsets, first, last } = readOffsetsRange(r, from, to);
+      const table = r.stringTable();
+      return { kind: 'textset', offsets, ...pickDict(table, readIntsRange(r, first, last)) };
     }
     default:
       throw new Error(`column chunk: unknown tag ${tag}`);

@@ -212,6 +212,32 @@ export function decodeDelta(bytes: Uint8Array): DeltaRows {
   return { rows, keys, person, stamp, strings, action, event, events, hash, columns };
 }
 
+/** The rows of `d` listed in `pick` (ascending), keeping its keys, strings and event numbers. */
+export function pickDeltaRows(d: DeltaRows, pick: Int32Array): DeltaRows {
+  const columns = new Map<number, RawColumn>();
+  for (const [id, c] of d.columns) {
+    if (c.kind === 'num') columns.set(id, { kind: 'num', values: gatherF64(c.values, pick) });
+    else if (c.kind === 'text') columns.set(id, { kind: 'text', codes: gatherI32(c.codes, pick) });
+    else {
+      const { offsets, elements } = gatherRanges(c.offsets, pick);
+      if (c.kind === 'numset') columns.set(id, { kind: 'numset', offsets, values: gatherF64(c.values, elements) });
+      else columns.set(id, { kind: 'textset', offsets, codes: gatherI32(c.codes, elements) });
+    }
+  }
+  return {
+    rows: pick.length,
+    keys: d.keys,
+    person: gatherI32(d.person, pick),
+    stamp: gatherF64(d.stamp, pick),
+    strings: d.strings,
+    action: gatherI32(d.action, pick),
+    event: gatherI32(d.event, pick),
+    events: d.events,
+    hash: gatherF64(d.hash, pick),
+    columns,
+  };
+}
+
 function offsetsOf(lengths: Int32Array): Int32Array {
   const offsets = new Int32Array(lengths.length + 1);
   for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;

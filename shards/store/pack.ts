@@ -129,6 +129,11 @@ export class PackWriter {
   }
 }
 
+export interface StringTable {
+  lengths: Int32Array;
+  joined: string;
+}
+
 export class PackReader {
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
@@ -205,8 +210,7 @@ export class PackReader {
   }
 
   strings(): string[] {
-    const lengths = this.i32s();
-    const joined = decoder.decode(this.u8s());
+    const { lengths, joined } = this.stringTable();
     const out = new Array<string>(lengths.length);
     let at = 0;
     for (let i = 0; i < lengths.length; i++) {
@@ -215,6 +219,12 @@ export class PackReader {
       at += n;
     }
     return out;
+  }
+
+  /** A `strings()` list undivided: UTF-16 length per string and their concatenation. */
+  stringTable(): StringTable {
+    const lengths = this.i32s();
+    return { lengths, joined: decoder.decode(this.u8s()) };
   }
 
   nullableStrings(): (string | null)[] {

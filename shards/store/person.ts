@@ -55,15 +55,16 @@ function cell(v: ColumnVector, row: number, asBool: boolean): PersonValue | unde
   }
 }
 
-/** The person's rows, or null when the partition has no rows for them. */
+/**
+ * The person's rows, or null when the partition has no rows for them. Reads only that person's rows
+ * (TableStore.readPerson), so a read right after an insert does not rebuild the table's merged view.
+ */
 export function personRows(store: TableStore, schema: TableSchema, id: PersonKey): PersonRows | null {
   const pid = store.personIndex(id);
   if (pid === undefined) return null;
-  const names = schema.columns.map((c) => c.name);
-  const { block, people } = store.read(names);
-  if (pid >= people.ids.length) return null;
+  const block = store.readPerson(pid, schema.columns.map((c) => c.name));
   const rows: PersonRow[] = [];
-  for (let r = people.start[pid]!; r < people.end[pid]!; r++) {
+  for (let r = 0; r < block.length; r++) {
     const values: Record<string, PersonValue> = {};
     for (const def of schema.columns) {
       const v = cell(block.columns.get(def.name)!, r, def.type === 'bool');
@@ -71,5 +72,5 @@ export function personRows(store: TableStore, schema: TableSchema, id: PersonKey
     }
     rows.push({ stamp: block.stamp[r]!, action: block.action.dict[block.action.codes[r]!]!, event: block.event[r]!, values });
   }
-  return { id: people.ids[pid]!, rows };
+  return { id, rows };
 }

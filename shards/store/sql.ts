@@ -78,6 +78,15 @@ export function readDeltas(sql: StoreSql, tbl: string): { seq: number; bytes: Ui
   return out;
 }
 
+/** One delta's bytes, or null when it is not stored. */
+export function readDelta(sql: StoreSql, tbl: string, seq: number): Uint8Array | null {
+  const parts: ArrayBuffer[] = [];
+  for (const row of sql.exec('SELECT bytes FROM store_delta WHERE tbl = ? AND seq = ? ORDER BY part', tbl, seq).raw()) {
+    parts.push(row[0] as ArrayBuffer);
+  }
+  return parts.length === 0 ? null : joinParts(parts);
+}
+
 export function writeChunk(sql: StoreSql, tbl: string, col: string, bytes: Uint8Array): void {
   const parts = splitParts(bytes);
   for (let i = 0; i < parts.length; i++) {

@@ -8,17 +8,17 @@ import { DbError } from '../../lang/errors.ts';
 import type { ColumnDef, TableSchema } from '../../lang/schema.ts';
 import { checkBatch, type InsertBatch } from './batch.ts';
 import { decodedColumns, type CacheEntry } from './cache.ts';
-import { decodeVector, encodeVector } from './codec.ts';
+import { decodeVector, decodeVectorRange, encodeVector } from './codec.ts';
 import { EventSet } from './dedup.ts';
-import { decodeDelta, deltaBytes, encodeBatchDelta, storableAsIs, type DeltaRows } from './delta.ts';
+import { decodeDelta, deltaBytes, encodeBatchDelta, pickDeltaRows, storableAsIs, type DeltaRows } from './delta.ts';
 import { PersonIndex, readKeys, writeKeys, type PersonDirectory, type PersonKey } from './directory.ts';
 import { mergeOrder, zRanks, type MergedOrder } from './order.ts';
 import { PackReader, PackWriter } from './pack.ts';
 import {
-  chunkColumns, countChunks, deleteChunk, deleteDeltas, deleteTableData, ensureStoreSchema, readChunk, readDeltas, readVersion, writeChunk, writeDeltaRows, writeVersion,
+  chunkColumns, countChunks, deleteChunk, deleteDeltas, deleteTableData, ensureStoreSchema, readChunk, readDelta, readDeltas, readVersion, writeChunk, writeDeltaRows, writeVersion,
   type StoreStorage,
 } from './sql.ts';
-import { absentVector, appendRaw, CodeMap, DictBuilder, gatherVector, kindOf, vectorBytes } from './vectors.ts';
+import { absentVector, appendRaw, CodeMap, DictBuilder, gatherVector, kindOf, vectorBytes, type VectorKind } from './vectors.ts';
 
 export interface InsertCounts {
   /** Events stored. */
@@ -56,6 +56,12 @@ export interface TableStore {
   read(columns: readonly string[]): { block: RowBlock; people: PersonDirectory };
   /** Person ordinal (index into `read().people`) or undefined. */
   personIndex(id: PersonKey): number | undefined;
+  /**
+   * The rows of person `pid` (from `personIndex`) exactly as `read(columns)` has them, found through
+   * the person directory in the chunks and the deltas that hold them: the merged view is neither
+   * built nor dropped for it. Unknown column -> DbError.
+   */
+  readPerson(pid: number, columns: readonly string[]): RowBlock;
   /** Event hash per row, aligned with `read()`: snapshots carry it so idempotency survives a restore. */
   eventHashes(): Float64Array;
   /** Insert path: idempotent, committed to SQLite before it returns (`packed`: see `stage`). */
@@ -80,6 +86,8 @@ export interface StagedInsert {
   counts: InsertCounts;
   /** Person ordinal per kept row; null when every event was a duplicate (nothing to write). */
   pid: Int32Array | null;
+  /** Person ordinals of the batch's people (some may have had only duplicates). */
+  people: Int32Array;
   bytes: Uint8Array | null;
   /** The table version this insert produces (its delta key). */
   seq: number;
@@ -91,6 +99,8 @@ export interface StagedInsert {
 interface DeltaInfo {
   seq: number;
   rows: number;
+  /** Person ordinals that may have rows in it (every person of its batch), so a person read skips the others. */
+  people: Int32Array;
 }
 
 /** Deltas decoded for a view, with the person ordinal of each row. */
@@ -103,6 +113,87 @@ interface BaseCore {
   stamp: Float64Array;
   event: Int32Array;
   action: { codes: Int32Array; dict: string[] };
+}
+
+/** Base rows plus delta rows in stored order: core columns and the order user columns follow. */
+interface MergedRows {
+  order: MergedOrder;
+  stamp: Float64Array;
+  action: { codes: Int32Array; dict: string[] };
+}
+
+/**
+ * Merges `base` (rows grouped by pid, `count` per pid) with the deltas' rows into stored order;
+ * the full view and single-person reads both go through here, so they order rows identically.
+ */
+function mergeRows(people: number, count: Int32Array, base: BaseCore, deltas: readonly DecodedDelta[], zOrder: readonly string[]): MergedRows {
+  const B = base.stamp.length;
+  let D = 0;
+  for (const d of deltas) D += d.rows.rows;
+  const dPid = new Int32Array(D);
+  const dStamp = new Float64Array(D);
+  const dEvent = new Int32Array(D);
+  const actions = new DictBuilder(base.action.dict);
+  const dAction = new Int32Array(D);
+  let at = 0;
+  // Event ids unique across deltas (delta events are numbered from 0 in each delta).
+  let eBase = 0;
+  for (const d of deltas) {
+    const r = d.rows;
+    dPid.set(d.pid, at);
+    dStamp.set(r.stamp, at);
+    const map = new CodeMap(actions, r.strings);
+    for (let k = 0; k < r.rows; k++) {
+      dEvent[at + k] = eBase + r.event[k]!;
+      dAction[at + k] = map.code(r.action[k]!);
+    }
+    at += r.rows;
+    eBase += r.events;
+  }
+  const ranks = zRanks(actions.dict, zOrder);
+  const bZ = new Int32Array(B);
+  for (let i = 0; i < B; i++) bZ[i] = ranks[base.action.codes[i]!]!;
+  const dZ = new Int32Array(D);
+  for (let i = 0; i < D; i++) dZ[i] = ranks[dAction[i]!]!;
+  const order = mergeOrder(people, { count, stamp: base.stamp, zrank: bZ, event: base.event }, { pid: dPid, stamp: dStamp, zrank: dZ, event: dEvent });
+  const N = order.perm.length;
+  const stamp = new Float64Array(N);
+  const codes = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    const s = order.perm[i]!;
+    if (s < B) {
+      stamp[i] = base.stamp[s]!;
+      codes[i] = base.action.codes[s]!;
+    } else {
+      stamp[i] = dStamp[s - B]!;
+      codes[i] = dAction[s - B]!;
+    }
+  }
+  return { order, stamp, action: { codes, dict: actions.dict } };
+}
+
+/** A user column in stored order: the base rows' vector plus the deltas' rows, through `perm`. */
+function mergeColumn(id: number, kind: VectorKind, base: ColumnVector, deltas: readonly DecodedDelta[], perm: Int32Array): ColumnVector {
+  const parts = deltas.map((d) => {
+    const column = d.rows.columns.get(id);
+    return { rows: d.rows.rows, strings: d.rows.strings, column: column?.kind === kind ? column : undefined };
+  });
+  return gatherVector(appendRaw(kind, base, parts), perm);
+}
+
+/** Rows [from, to) of a block. */
+function sliceBlock(b: RowBlock, from: number, to: number): RowBlock {
+  const rows = new Int32Array(to - from);
+  for (let i = 0; i < rows.length; i++) rows[i] = from + i;
+  const columns = new Map<string, ColumnVector>();
+  for (const [name, v] of b.columns) columns.set(name, gatherVector(v, rows));
+  return {
+    length: rows.length,
+    stamp: b.stamp.slice(from, to),
+    event: b.event.slice(from, to),
+    action: { codes: b.action.codes.slice(from, to), dict: b.action.dict },
+    columns,
+  };
 }
 
 interface CachedColumn {
@@ -142,6 +233,13 @@ function asNums(v: ColumnVector): Float64Array {
   return v.values;
 }
 
+/** Person ordinal per delta row, from the ordinal per delta key. */
+function rowPids(rows: DeltaRows, byKey: Int32Array): Int32Array {
+  const pid = new Int32Array(rows.rows);
+  for (let i = 0; i < rows.rows; i++) pid[i] = byKey[rows.person[i]!]!;
+  return pid;
+}
+
 export class ColumnarTable implements TableStore {
   readonly name: string;
   schema: TableSchema;
@@ -153,6 +251,8 @@ export class ColumnarTable implements TableStore {
   private events = new EventSet();
   /** Base rows per pid, in pid order. */
   private baseCount = new Int32Array(0);
+  /** First base row per pid (prefix sums of baseCount), built on the first person read. */
+  private baseStart: Int32Array | null = null;
   private baseRows = 0;
   private baseCore: BaseCore | null = null;
   private deltas: DeltaInfo[] = [];
@@ -213,15 +313,16 @@ export class ColumnarTable implements TableStore {
     }
     for (const d of readDeltas(sql, this.name)) {
       const rows = decodeDelta(d.bytes);
-      const pid = this.pidsOf(rows, true);
+      const byKey = this.keyPids(rows, true);
+      const pid = rowPids(rows, byKey);
       for (let i = 0; i < rows.rows; i++) this.events.add(pid[i]!, rows.hash[i]!);
-      this.pushDelta(d.seq, rows.rows, pid);
+      this.pushDelta(d.seq, pid, byKey);
     }
     this.loaded = true;
   }
 
-  /** Person ordinal per delta row (adding unknown people only while loading). */
-  private pidsOf(rows: DeltaRows, add: boolean): Int32Array {
+  /** Person ordinal per delta key (adding unknown people only while loading). */
+  private keyPids(rows: DeltaRows, add: boolean): Int32Array {
     const byKey = new Int32Array(rows.keys.length);
     for (let k = 0; k < rows.keys.length; k++) {
       const key = rows.keys[k]!;
@@ -229,15 +330,14 @@ export class ColumnarTable implements TableStore {
       if (pid === undefined) throw new Error(`store: table ${this.name} has a delta row of an unknown person`);
       byKey[k] = pid;
     }
-    const pid = new Int32Array(rows.rows);
-    for (let i = 0; i < rows.rows; i++) pid[i] = byKey[rows.person[i]!]!;
-    return pid;
+    return byKey;
   }
 
-  private pushDelta(seq: number, rows: number, pid: Int32Array): void {
+  /** `people`: the pids that may have rows in the delta (see DeltaInfo). */
+  private pushDelta(seq: number, pid: Int32Array, people: Int32Array): void {
     for (let i = 0; i < pid.length; i++) if (pid[i]! >= this.visiblePeople) this.visiblePeople = pid[i]! + 1;
-    this.deltas.push({ seq, rows });
-    this.deltaRows += rows;
+    this.deltas.push({ seq, rows: pid.length, people });
+    this.deltaRows += pid.length;
   }
 
   /** The committed deltas, decoded from SQLite in arrival order. */
@@ -246,7 +346,7 @@ export class ColumnarTable implements TableStore {
     for (const d of readDeltas(this.storage.sql, this.name)) {
       if (d.seq > this.ver) continue;
       const rows = decodeDelta(d.bytes);
-      out.push({ rows, pid: this.pidsOf(rows, false) });
+      out.push({ rows, pid: rowPids(rows, this.keyPids(rows, false)) });
     }
     if (out.length !== this.deltas.length) throw new Error(`store: table ${this.name} expected ${this.deltas.length} deltas, found ${out.length}`);
     return out;
@@ -260,6 +360,7 @@ export class ColumnarTable implements TableStore {
     this.people = new PersonIndex();
     this.events = new EventSet();
     this.baseCount = new Int32Array(0);
+    this.baseStart = null;
     this.baseRows = 0;
     this.baseCore = null;
     this.deltas = [];
@@ -331,12 +432,12 @@ export class ColumnarTable implements TableStore {
         a = b;
       }
       const counts = { inserted, duplicates, rows: kept };
-      if (kept === 0) return { table: this, counts, pid: null, bytes: null, seq: 0, epoch: this.epoch };
+      if (kept === 0) return { table: this, counts, pid: null, people: pidOf, bytes: null, seq: 0, epoch: this.epoch };
       const bytes = pick === null && packed !== null && storableAsIs(this.schema, batch, packed)
         ? packed
         : encodeBatchDelta(this.schema, batch, pick === null ? null : pick.subarray(0, kept));
       this.staged++;
-      return { table: this, counts, pid: rowPid.subarray(0, kept), bytes, seq: this.ver + this.staged, epoch: this.epoch };
+      return { table: this, counts, pid: rowPid.subarray(0, kept), people: pidOf, bytes, seq: this.ver + this.staged, epoch: this.epoch };
     } catch (e) {
       this.unload();
       throw e;
@@ -353,7 +454,7 @@ export class ColumnarTable implements TableStore {
     if (s.pid === null || s.epoch !== this.epoch) return;
     this.staged--;
     this.ver = s.seq;
-    this.pushDelta(s.seq, s.pid.length, s.pid);
+    this.pushDelta(s.seq, s.pid, s.people);
     this.dropView();
   }
 
@@ -416,52 +517,13 @@ export class ColumnarTable implements TableStore {
       };
     } else {
       const deltas = this.decodeDeltas();
-      const D = this.deltaRows;
-      const dPid = new Int32Array(D);
-      const dStamp = new Float64Array(D);
-      const dEvent = new Int32Array(D);
-      const actions = new DictBuilder(base.action.dict);
-      const dAction = new Int32Array(D);
-      let at = 0;
-      // Event ids unique across deltas (delta events are numbered from 0 in each delta).
-      let eBase = 0;
-      for (const d of deltas) {
-        const r = d.rows;
-        dPid.set(d.pid, at);
-        dStamp.set(r.stamp, at);
-        const map = new CodeMap(actions, r.strings);
-        for (let k = 0; k < r.rows; k++) {
-          dEvent[at + k] = eBase + r.event[k]!;
-          dAction[at + k] = map.code(r.action[k]!);
-        }
-        at += r.rows;
-        eBase += r.events;
-      }
-      const ranks = zRanks(actions.dict, this.schema.zOrder);
-      const bZ = new Int32Array(this.baseRows);
-      for (let i = 0; i < this.baseRows; i++) bZ[i] = ranks[base.action.codes[i]!]!;
-      const dZ = new Int32Array(D);
-      for (let i = 0; i < D; i++) dZ[i] = ranks[dAction[i]!]!;
-      const order = mergeOrder(P, { count: this.baseCount, stamp: base.stamp, zrank: bZ, event: base.event }, { pid: dPid, stamp: dStamp, zrank: dZ, event: dEvent });
-      const N = order.perm.length;
-      const stamp = new Float64Array(N);
-      const codes = new Int32Array(N);
-      const B = this.baseRows;
-      for (let i = 0; i < N; i++) {
-        const s = order.perm[i]!;
-        if (s < B) {
-          stamp[i] = base.stamp[s]!;
-          codes[i] = base.action.codes[s]!;
-        } else {
-          stamp[i] = dStamp[s - B]!;
-          codes[i] = dAction[s - B]!;
-        }
-      }
+      const merged = mergeRows(P, this.baseCount, base, deltas, this.schema.zOrder);
+      const order = merged.order;
       view = {
         version: this.ver,
         order,
         deltas,
-        block: { length: N, stamp, event: order.event, action: { codes, dict: actions.dict }, columns: new Map() },
+        block: { length: order.perm.length, stamp: merged.stamp, event: order.event, action: merged.action, columns: new Map() },
         people: { ids, start: order.start, end: order.end },
         columns: new Map(),
       };
@@ -478,11 +540,7 @@ export class ColumnarTable implements TableStore {
     let base = chunk === null ? absentVector(kind, this.baseRows) : decodeVector(chunk);
     if (base.kind !== kind) base = absentVector(kind, this.baseRows);
     if (order === null) return base;
-    const parts = view.deltas.map((d) => {
-      const column = d.rows.columns.get(def.id);
-      return { rows: d.rows.rows, strings: d.rows.strings, column: column?.kind === kind ? column : undefined };
-    });
-    return gatherVector(appendRaw(kind, base, parts), order.perm);
+    return mergeColumn(def.id, kind, base, view.deltas, order.perm);
   }
 
   private column(view: View, def: ColumnDef): ColumnVector {
@@ -498,18 +556,85 @@ export class ColumnarTable implements TableStore {
     return vector;
   }
 
+  private columnDef(name: string): ColumnDef {
+    const def = this.schema.columns.find((c) => c.name === name);
+    if (def === undefined) throw new DbError('query', 'unknown_column', `column '${name}' does not exist in table '${this.name}'`);
+    return def;
+  }
+
   read(columns: readonly string[]): { block: RowBlock; people: PersonDirectory } {
     // Merging that many deltas costs about what folding them does, and folding is paid once.
     if (this.needsCompaction()) this.fold(true);
     const view = this.ensureView();
     const out = new Map<string, ColumnVector>();
-    for (const name of columns) {
-      const def = this.schema.columns.find((c) => c.name === name);
-      if (def === undefined) throw new DbError('query', 'unknown_column', `column '${name}' does not exist in table '${this.name}'`);
-      out.set(name, this.column(view, def));
-    }
+    for (const name of columns) out.set(name, this.column(view, this.columnDef(name)));
     const b = view.block;
     return { block: { length: b.length, stamp: b.stamp, event: b.event, action: b.action, columns: out }, people: view.people };
+  }
+
+  readPerson(pid: number, columns: readonly string[]): RowBlock {
+    this.load();
+    const defs = columns.map((name) => this.columnDef(name));
+    if (pid < 0 || pid >= this.visiblePeople) throw new Error(`store: table ${this.name} has no person ${pid}`);
+    if (this.view !== null && this.view.version === this.ver) {
+      const { block, people } = this.read(columns);
+      return sliceBlock(block, people.start[pid]!, people.end[pid]!);
+    }
+    const sql = this.storage.sql;
+    const from = this.baseStartOf(pid);
+    const n = pid < this.baseCount.length ? this.baseCount[pid]! : 0;
+    const to = from + n;
+    const chunk = (col: string): Uint8Array | null => (n > 0 ? readChunk(sql, this.name, col) : null);
+    let base: BaseCore = { stamp: new Float64Array(0), event: new Int32Array(0), action: { codes: new Int32Array(0), dict: [] } };
+    if (n > 0) {
+      const stamp = chunk(COL_STAMP);
+      const event = chunk(COL_EVENT);
+      const action = chunk(COL_ACTION);
+      if (stamp === null || event === null || action === null) throw new Error(`store: table ${this.name} is missing core chunks`);
+      const av = decodeVectorRange(action, from, to);
+      if (av.kind !== 'text') throw new Error('store: action chunk is not text');
+      base = { stamp: asNums(decodeVectorRange(stamp, from, to)), event: toInt32(decodeVectorRange(event, from, to)), action: { codes: av.codes, dict: av.dict } };
+    }
+    const deltas = this.personDeltas(pid);
+    const merged = mergeRows(1, Int32Array.of(n), base, deltas, this.schema.zOrder);
+    const out = new Map<string, ColumnVector>();
+    for (const def of defs) {
+      const kind = kindOf(def);
+      const bytes = chunk(userCol(def.id));
+      let v = bytes === null ? absentVector(kind, n) : decodeVectorRange(bytes, from, to);
+      if (v.kind !== kind) v = absentVector(kind, n);
+      out.set(def.name, mergeColumn(def.id, kind, v, deltas, merged.order.perm));
+    }
+    return { length: merged.order.perm.length, stamp: merged.stamp, event: merged.order.event, action: merged.action, columns: out };
+  }
+
+  private baseStartOf(pid: number): number {
+    if (this.baseStart === null) {
+      const start = new Int32Array(this.baseCount.length + 1);
+      for (let p = 0; p < this.baseCount.length; p++) start[p + 1] = start[p]! + this.baseCount[p]!;
+      this.baseStart = start;
+    }
+    return pid < this.baseCount.length ? this.baseStart[pid]! : this.baseRows;
+  }
+
+  /** The person's rows of each committed delta that has any, in arrival order (pid 0: one person). */
+  private personDeltas(pid: number): DecodedDelta[] {
+    const key = this.people.ids[pid]!;
+    const out: DecodedDelta[] = [];
+    for (const d of this.deltas) {
+      if (d.people.indexOf(pid) < 0) continue;
+      const bytes = readDelta(this.storage.sql, this.name, d.seq);
+      if (bytes === null) throw new Error(`store: table ${this.name} is missing delta ${d.seq}`);
+      const rows = decodeDelta(bytes);
+      const k = rows.keys.indexOf(key);
+      if (k < 0) continue;
+      let count = 0;
+      for (let i = 0; i < rows.rows; i++) if (rows.person[i] === k) count++;
+      const pick = new Int32Array(count);
+      for (let i = 0, at = 0; i < rows.rows; i++) if (rows.person[i] === k) pick[at++] = i;
+      out.push({ rows: pickDeltaRows(rows, pick), pid: new Int32Array(count) });
+    }
+    return out;
   }
 
   eventHashes(): Float64Array {
@@ -567,6 +692,7 @@ export class ColumnarTable implements TableStore {
       throw e;
     }
     this.baseCount = count;
+    this.baseStart = null;
     this.baseRows = order.perm.length;
     this.deltas = [];
     this.deltaRows = 0;
