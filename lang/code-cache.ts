@@ -62,3 +62,86 @@ export class CodeCache {
     return (this.rowOf[parent] = ++this.rows);
   }
 }
+
+/** Nodes of a path level at most (prefixes of codes); past it the call site uses per-position CodeCaches. */
+const PATH_CAP = 1 << 16;
+
+/**
+ * Whole tally paths whose keys are all text columns of one RowBlock: the node of every path prefix
+ * by its codes in mixed radix (prefix index = index of the shorter prefix * dictionary length +
+ * code), so a row's path is one index computation and a typed-array load per level, with no parent
+ * lookups. `mark` remembers which prefixes the call site tallied in the current run: with only
+ * distinct `count person` aggregators, tallying one again changes nothing. Bound to one tree and
+ * one block (both changing start it afresh); `usable` is false when a level would exceed PATH_CAP.
+ */
+export class CodedPaths {
+  private tree: ResultTree | null = null;
+  private block: object | null = null;
+  usable = false;
+  /** Dictionary length per level when bound (codes at or past it are newer: not cached). */
+  readonly lens: Int32Array;
+  /** Per level: prefix index → node + 1; 0: not looked up yet. */
+  private nodes: Int32Array[] = [];
+  /** Per level: prefix index → `run` of the call site's last tally of it. */
+  private marks: Int32Array[] = [];
+  private run = 0;
+  private lastSeq = -1;
+
+  constructor(levels: number) {
+    this.lens = new Int32Array(levels);
+  }
+
+  /** True when bound to this tree and block; otherwise call `bind`. */
+  boundTo(tree: ResultTree, block: object | null): boolean {
+    return tree === this.tree && block === this.block;
+  }
+
+  bind(tree: ResultTree, block: object | null, dicts: readonly (readonly string[])[]): void {
+    this.tree = tree;
+    this.block = block;
+    this.nodes = [];
+    this.marks = [];
+    this.run = 0;
+    this.lastSeq = -1;
+    let size = 1;
+    this.usable = true;
+    for (let d = 0; d < dicts.length; d++) {
+      this.lens[d] = dicts[d]!.length;
+      size *= dicts[d]!.length;
+      if (size > PATH_CAP || size === 0) {
+        this.usable = false;
+        return;
+      }
+      this.nodes.push(new Int32Array(size));
+      this.marks.push(new Int32Array(size));
+    }
+  }
+
+  /**
+   * True when the call site already tallied prefix `at` of `level` in run `seq` (Frame.runSeq);
+   * otherwise marks it and returns false.
+   */
+  seen(level: number, at: number, seq: number): boolean {
+    if (seq !== this.lastSeq) {
+      this.lastSeq = seq;
+      if (++this.run === 0x7fffffff) {
+        for (const m of this.marks) m.fill(0);
+        this.run = 1;
+      }
+    }
+    const m = this.marks[level]!;
+    if (m[at] === this.run) return true;
+    m[at] = this.run;
+    return false;
+  }
+
+  /** The node of prefix `at` of `level`, whose last key is `dict[code]` under `parent`; created when new. */
+  node(tree: ResultTree, level: number, at: number, parent: number, dict: readonly string[], code: number): number {
+    const t = this.nodes[level]!;
+    const c = t[at]!;
+    if (c !== 0) return c - 1;
+    const n = tree.child(parent, dict[code]!);
+    t[at] = n + 1;
+    return n;
+  }
+}

@@ -249,6 +249,29 @@ export class ResultTree {
   }
 
   /**
+   * `addPath` for a call site whose aggregators are all distinct `count person` (so every value is
+   * 1 and the tree is person-only): the current person joins each node of the path it has not
+   * joined yet. Walks from the deepest node up and stops at the first one already joined: every
+   * update marks a whole path, so that node's ancestors are joined too.
+   */
+  addPersonPath(path: Int32Array, depth: number, segment: number): void {
+    const f = this.pool;
+    const size = this.size;
+    const gen = this.gen;
+    const A = this.A;
+    const base = segment * A;
+    for (let i = 0; i < A; i++) {
+      const g = this.genOff + i;
+      for (let d = depth - 1; d >= 0; d--) {
+        const o = path[d]! * size;
+        if (f[o + g] === gen) break;
+        f[o + g] = gen;
+        f[o + base + i]! += 1;
+      }
+    }
+  }
+
+  /**
    * Adds the current row to the nodes `path[0..depth)` (a node and its descendants, as `child`
    * returned them; see `tally` for the other arguments). Aggregator-major: each value is read and
    * checked once, then applied to every node of the path.

@@ -11,7 +11,7 @@ import { ACTION_SLOT, EXIT_SIGNAL, type Frame } from './frame.ts';
 import type { ColumnAccess, Ev, ExprCompiler } from './compile-expr.ts';
 import type { Resolution } from './check.ts';
 import { MAX_TALLY_DEPTH, type AggSpec, type ResultTree } from './result.ts';
-import { CodeCache } from './code-cache.ts';
+import { CodeCache, CodedPaths } from './code-cache.ts';
 import { DbError } from './errors.ts';
 import { pyStr, type Key, type Value } from './runtime/values.ts';
 
@@ -167,7 +167,7 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
       };
     }
     // Written out again rather than shared with the uncoded closure: each closure keeps its own JIT feedback (lang/NOTES.md).
-    return (f) => {
+    const general: Ev = (f) => {
       const tree = f.result;
       if (tree === null) return null;
       let depth = 0;
@@ -213,6 +213,47 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         path[d] = node;
       }
       tree.addPath(path, d, segment, values, distinct, stamp);
+      return null;
+    };
+    if (!textSlots.every((t) => t !== null)) return general;
+    // Every key a text column (`tally(action, category)`): whole paths by their codes.
+    const paths = new CodedPaths(k);
+    const lens = paths.lens;
+    const at = new Int32Array(k);
+    const codes = new Int32Array(k);
+    const dicts = new Array<readonly string[]>(k);
+    return (f) => {
+      const tree = f.result;
+      if (tree === null) return null;
+      if (!paths.boundTo(tree, f.block)) {
+        for (let d = 0; d < k; d++) dicts[d] = dictOf(f, d);
+        paths.bind(tree, f.block, dicts);
+      }
+      if (!paths.usable) return general(f);
+      const row = f.row;
+      let depth = 0;
+      let i = 0;
+      for (; depth < k; depth++) {
+        const slot = slotOf[depth]!;
+        const c = (slot === ACTION_SLOT ? f.actionCodes : f.codes[slot]!)[row]!;
+        if (c < 0) break;
+        // A code added to the dictionary after binding: not in the tables.
+        if (c >= lens[depth]!) return general(f);
+        i = i * lens[depth]! + c;
+        at[depth] = i;
+        codes[depth] = c;
+      }
+      if (depth === 0) return null;
+      let node = 0;
+      if (personOnly) {
+        if (paths.seen(depth - 1, i, f.runSeq)) return null;
+        for (let d = 0; d < depth; d++) node = path[d] = paths.node(tree, d, at[d]!, node, dicts[d]!, codes[d]!);
+        tree.addPersonPath(path, depth, f.segment);
+        return null;
+      }
+      computeAggs(f);
+      for (let d = 0; d < depth; d++) node = path[d] = paths.node(tree, d, at[d]!, node, dicts[d]!, codes[d]!);
+      tree.addPath(path, depth, f.segment, values, distinct, f.stamp[row]!);
       return null;
     };
   };

@@ -1,6 +1,7 @@
 /**
  * PyQL benchmark: three scripts over 1,000,000 synthetic rows (10,000 people) held in memory as
- * one RowBlock, exactly the representation the shards decode into. Prints rows/s per script.
+ * one RowBlock, exactly the representation the shards decode into, and (4) the bench:query event
+ * query over 1,000,000 rows of 100,000 people (10 rows each). Prints rows/s per script.
  * Run: `npm run bench:lang` (env: REPS=runs, ONLY=script numbers, LANG_ONLY=0 skips the
  * language-only figures).
  */
@@ -19,7 +20,7 @@ const PER = ROWS / PEOPLE;
 // Seeded, so every run measures the same data.
 const rand = xorshift32(0x9e3779b9);
 
-const schema = schemaOf({ country: 'text', product: 'text', price: 'double', qty: 'int', member: 'bool', tags: 'text[]' }, [], 'bench');
+const schema = schemaOf({ country: 'text', product: 'text', category: 'text', price: 'double', qty: 'int', member: 'bool', tags: 'text[]' }, [], 'bench');
 
 function buildData(): { block: RowBlock; slices: PersonSlice[] } {
   const countries = Array.from({ length: 30 }, (_, i) => `country_${i}`);
@@ -72,7 +73,38 @@ function buildData(): { block: RowBlock; slices: PersonSlice[] } {
   return { block, slices };
 }
 
-const SCRIPTS: { name: string; target: number; script: string }[] = [
+const QUERY_PEOPLE = 100_000;
+const QUERY_PER = ROWS / QUERY_PEOPLE;
+
+/** bench:query's event data per shard, all in one block: 5 actions, 30 categories, 10 rows a person. */
+function buildQueryData(): PersonSlice[] {
+  const actions = ['view', 'cart_item', 'purchase', 'search', 'return'];
+  const categories = Array.from({ length: 30 }, (_, i) => `category_${i}`);
+  const stamp = new Float64Array(ROWS);
+  const event = new Int32Array(ROWS);
+  const action = new Int32Array(ROWS);
+  const category = new Int32Array(ROWS);
+  const slices: PersonSlice[] = [];
+  let r = 0;
+  for (let p = 0; p < QUERY_PEOPLE; p++) {
+    const start = r;
+    let t = Date.UTC(2024, 0, 1) + Math.floor(rand() * 86_400_000 * 300);
+    for (let i = 0; i < QUERY_PER; i++, r++) {
+      t += Math.floor(rand() * 300_000);
+      stamp[r] = t;
+      event[r] = i;
+      action[r] = Math.floor(rand() * actions.length);
+      category[r] = Math.floor(rand() * categories.length);
+    }
+    slices.push({ block: undefined as unknown as RowBlock, start, end: r, id: `user${p}` });
+  }
+  const columns = new Map<string, ColumnVector>([['category', { kind: 'text', codes: category, dict: categories }]]);
+  const block: RowBlock = { length: ROWS, stamp, event, action: { codes: action, dict: actions }, columns };
+  for (const s of slices) s.block = block;
+  return slices;
+}
+
+const SCRIPTS: { name: string; target: number; script: string; query?: true }[] = [
   { name: '(1) match: tally(country)', target: 20e6, script: 'match:\n    tally(country)' },
   {
     name: "(2) match where action == 'purchase': tally(country, product) [count person, sum price]",
@@ -94,6 +126,12 @@ const SCRIPTS: { name: string; target: number; script: string }[] = [
       '            tally(p, product)',
       '            break',
     ].join('\n'),
+  },
+  {
+    name: '(4) bench:query event query: match: tally(action, category) [count person], 100,000 people x 10 rows',
+    target: 10e6,
+    script: 'match:\n    tally(action, category)',
+    query: true,
   },
 ];
 
@@ -130,21 +168,23 @@ function rates(t: { wall: number; cpu: number }): string {
 function main(): void {
   const langOnly = process.argv.includes('--lang-only');
   const { slices } = buildData();
+  const querySlices = buildQueryData();
   const reps = Number(process.env.REPS ?? 12);
   // ONLY=2 (or ONLY=1,3) runs just those scripts: quicker before/after comparisons.
   const only = process.env.ONLY?.split(',').map(Number) ?? null;
   if (!langOnly) {
     console.log(`PyQL bench: ${ROWS.toLocaleString('en-US')} rows, ${PEOPLE.toLocaleString('en-US')} people, node ${process.version}, best of ${reps - 2} runs`);
   }
-  for (const [n, { name, target, script }] of SCRIPTS.entries()) {
+  for (const [n, { name, target, script, query }] of SCRIPTS.entries()) {
     if (only !== null && !only.includes(n + 1)) continue;
     const program = compile(script, schema, { mode: 'event' });
+    const people = query ? querySlices : slices;
     if (langOnly) {
       const sink = { beginPerson() {}, tally() {}, child: () => 0, addPath() {} } as unknown as ResultTree;
-      console.log(`${name}\n    language only (tally results discarded): ${rates(time(program, slices, () => sink, reps))}`);
+      console.log(`${name}\n    language only (tally results discarded): ${rates(time(program, people, () => sink, reps))}`);
       continue;
     }
-    const t = time(program, slices, () => program.newResult(), reps);
+    const t = time(program, people, () => program.newResult(), reps);
     const ok = ROWS / t.wall / 1000 >= target / 1e6 ? 'ok' : 'BELOW TARGET';
     console.log(`${name}\n    ${rates(t)}; target ${target / 1e6}M (wall): ${ok}`);
   }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../lang/index.ts';
 import { ResultTree, render } from '../../lang/result.ts';
-import { CodeCache } from '../../lang/code-cache.ts';
+import { CodeCache, CodedPaths } from '../../lang/code-cache.ts';
 import { buildBlock, schemaOf, type PersonInput } from '../fixtures/rows.ts';
 
 const schema = schemaOf({ page: 'text', src: 'text', price: 'double', tags: 'text[]' });
@@ -66,6 +66,71 @@ describe('tally by dictionary code', () => {
       });
     }
   }
+});
+
+describe('tally by whole coded paths (every key a text column)', () => {
+  const run = (slices: { block: unknown }[], tree: ResultTree, prog: ReturnType<typeof compile>) => {
+    for (const s of slices) prog.run(s as Parameters<typeof prog.run>[0], { result: tree, now: 0, sessionTime: 1, budget: { remaining: 1e6 } });
+  };
+  for (const aggs of ['', AGGS]) {
+    it(`a code added to the block's dictionary after the paths were bound${aggs ? ' [5 aggregators]' : ''}`, () => {
+      const { block, slices } = buildBlock(schema, people(3, 40));
+      const a = compile(`${aggs}match:\n    tally(page, src)`, schema, { mode: 'event' });
+      const b = compile(`${aggs}match:\n    tally(page + '', src + '')`, schema, { mode: 'event' });
+      const ra = a.newResult();
+      const rb = b.newResult();
+      run(slices, ra, a);
+      run(slices, rb, b);
+      const page = block.columns.get('page')!;
+      if (page.kind !== 'text') throw new Error('page is a text column');
+      page.dict.push('late');
+      for (let r = 0; r < block.length; r += 3) page.codes[r] = page.dict.length - 1;
+      run(slices, ra, a);
+      run(slices, rb, b);
+      const out = render(ra.toPartial());
+      expect(out).toEqual(render(rb.toPartial()));
+      expect(out._.some((n) => n.g === 'late')).toBe(true);
+    });
+    it(`dictionaries too large for whole-path tables use the per-position caches${aggs ? ' [5 aggregators]' : ''}`, () => {
+      const big = (seed: number): PersonInput[] =>
+        Array.from({ length: 300 }, (_, p) => ({
+          id: `b${seed}_${p}`,
+          rows: Array.from({ length: 4 }, (_, r) => ({ stamp: T0 + r, action: 'view', page: `pg${(p * 7 + r) % 300}`, src: `s${(p * 13 + r * seed) % 300}`, price: r, tags: [] })),
+        }));
+      const { slices } = buildBlock(schema, big(5));
+      const a = compile(`${aggs}match:\n    tally(page, src)`, schema, { mode: 'event' });
+      const b = compile(`${aggs}match:\n    tally(page + '', src + '')`, schema, { mode: 'event' });
+      const ra = a.newResult();
+      const rb = b.newResult();
+      run(slices, ra, a);
+      run(slices, rb, b);
+      expect(render(ra.toPartial())).toEqual(render(rb.toPartial()));
+    });
+  }
+});
+
+describe('CodedPaths', () => {
+  it('is unusable when a level exceeds its cap, and marks prefixes per run', () => {
+    const tree = new ResultTree([{ kind: 'count', alias: 'person', source: { type: 'person' }, all: false }]);
+    const dict = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
+    const paths = new CodedPaths(2);
+    const block = {};
+    paths.bind(tree, block, [dict(300), dict(300)]);
+    expect(paths.usable).toBe(false);
+    paths.bind(tree, block, [dict(3), dict(0)]);
+    expect(paths.usable).toBe(false);
+    paths.bind(tree, block, [dict(3), dict(4)]);
+    expect(paths.usable).toBe(true);
+    expect(paths.boundTo(tree, block)).toBe(true);
+    expect(paths.boundTo(tree, {})).toBe(false);
+    expect(paths.seen(1, 5, 10)).toBe(false);
+    expect(paths.seen(1, 5, 10)).toBe(true);
+    expect(paths.seen(0, 5, 10)).toBe(false);
+    expect(paths.seen(1, 5, 11)).toBe(false);
+    const n = paths.node(tree, 0, 1, 0, dict(3), 1);
+    expect(n).toBe(tree.child(0, 'v1'));
+    expect(paths.node(tree, 1, 1 * 4 + 2, n, dict(4), 2)).toBe(tree.child(n, 'v2'));
+  });
 });
 
 describe('CodeCache', () => {
