@@ -80,7 +80,7 @@ export class CodedPaths {
   usable = false;
   /** Dictionary length per level when bound (codes at or past it are newer: not cached). */
   readonly lens: Int32Array;
-  /** Per level: prefix index → node + 1; 0: not looked up yet. */
+  /** Per level: prefix index → node; 0 (the root): not looked up yet. */
   private nodes: Int32Array[] = [];
   /** Per level: prefix index → `run` of the call site's last tally of it. */
   private marks: Int32Array[] = [];
@@ -135,13 +135,18 @@ export class CodedPaths {
     return false;
   }
 
+  /** The node of prefix `at` of `level` when looked up before, else 0 (the root, never a child). */
+  known(level: number, at: number): number {
+    return this.nodes[level]![at]!;
+  }
+
   /** The node of prefix `at` of `level`, whose last key is `dict[code]` under `parent`; created when new. */
   node(tree: ResultTree, level: number, at: number, parent: number, dict: readonly string[], code: number): number {
     const t = this.nodes[level]!;
     const c = t[at]!;
-    if (c !== 0) return c - 1;
+    if (c !== 0) return c;
     const n = tree.child(parent, dict[code]!);
-    t[at] = n + 1;
+    t[at] = n;
     return n;
   }
 }

@@ -129,6 +129,8 @@ export class ResultTree {
   /** Per node, the child found last: consecutive rows often tally the same key, and `===` beats hashing. */
   private lastKey: Key[] = [null];
   private lastKid = new Int32Array(64);
+  /** Per node, its parent (the root's is 0): lets `addPersonLeaf` walk a path up from its last node. */
+  private parentOf = new Int32Array(64);
   /** `tally`'s path of nodes. */
   private readonly path = new Int32Array(MAX_TALLY_DEPTH);
   /** `value` aggregates (keys, not numbers): node * SA + j. */
@@ -223,6 +225,7 @@ export class ResultTree {
     let c = map.get(k);
     if (c === undefined) {
       c = this.newNode();
+      this.parentOf[c] = parent;
       map.set(k, c);
     }
     this.lastKey[parent] = k;
@@ -241,6 +244,9 @@ export class ResultTree {
       const grown = new Int32Array(this.lastKid.length * 2);
       grown.set(this.lastKid);
       this.lastKid = grown;
+      const parents = new Int32Array(grown.length);
+      parents.set(this.parentOf);
+      this.parentOf = parents;
     }
     this.kids.push(null);
     this.lastKey.push(null);
@@ -250,20 +256,21 @@ export class ResultTree {
 
   /**
    * `addPath` for a call site whose aggregators are all distinct `count person` (so every value is
-   * 1 and the tree is person-only): the current person joins each node of the path it has not
-   * joined yet. Walks from the deepest node up and stops at the first one already joined: every
-   * update marks a whole path, so that node's ancestors are joined too.
+   * 1 and the tree is person-only), given the path's last node: the current person joins each node
+   * from `leaf` up to the root's child that it has not joined yet. Stops at the first node already
+   * joined: every update marks a whole path, so that node's ancestors are joined too.
    */
-  addPersonPath(path: Int32Array, depth: number, segment: number): void {
+  addPersonLeaf(leaf: number, segment: number): void {
     const f = this.pool;
     const size = this.size;
     const gen = this.gen;
     const A = this.A;
     const base = segment * A;
+    const up = this.parentOf;
     for (let i = 0; i < A; i++) {
       const g = this.genOff + i;
-      for (let d = depth - 1; d >= 0; d--) {
-        const o = path[d]! * size;
+      for (let n = leaf; n !== 0; n = up[n]!) {
+        const o = n * size;
         if (f[o + g] === gen) break;
         f[o + g] = gen;
         f[o + base + i]! += 1;

@@ -222,11 +222,16 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
     const at = new Int32Array(k);
     const codes = new Int32Array(k);
     const dicts = new Array<readonly string[]>(k);
+    /** The key columns' codes in the bound block. */
+    const cols = new Array<Int32Array>(k);
     return (f) => {
       const tree = f.result;
       if (tree === null) return null;
       if (!paths.boundTo(tree, f.block)) {
-        for (let d = 0; d < k; d++) dicts[d] = dictOf(f, d);
+        for (let d = 0; d < k; d++) {
+          dicts[d] = dictOf(f, d);
+          cols[d] = slotOf[d] === ACTION_SLOT ? f.actionCodes : f.codes[slotOf[d]!]!;
+        }
         paths.bind(tree, f.block, dicts);
       }
       if (!paths.usable) return general(f);
@@ -234,8 +239,7 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
       let depth = 0;
       let i = 0;
       for (; depth < k; depth++) {
-        const slot = slotOf[depth]!;
-        const c = (slot === ACTION_SLOT ? f.actionCodes : f.codes[slot]!)[row]!;
+        const c = cols[depth]![row]!;
         if (c < 0) break;
         // A code added to the dictionary after binding: not in the tables.
         if (c >= lens[depth]!) return general(f);
@@ -247,8 +251,9 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
       let node = 0;
       if (personOnly) {
         if (paths.seen(depth - 1, i, f.runSeq)) return null;
-        for (let d = 0; d < depth; d++) node = path[d] = paths.node(tree, d, at[d]!, node, dicts[d]!, codes[d]!);
-        tree.addPersonPath(path, depth, f.segment);
+        let leaf = paths.known(depth - 1, i);
+        if (leaf === 0) for (let d = 0; d < depth; d++) leaf = node = paths.node(tree, d, at[d]!, node, dicts[d]!, codes[d]!);
+        tree.addPersonLeaf(leaf, f.segment);
         return null;
       }
       computeAggs(f);
