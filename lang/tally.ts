@@ -224,9 +224,12 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
     const dicts = new Array<readonly string[]>(k);
     /** The key columns' codes in the bound block. */
     const cols = new Array<Int32Array>(k);
-    return (f) => {
-      const tree = f.result;
-      if (tree === null) return null;
+    /**
+     * Reads the row's codes into `at` (prefix index per level) and `codes`; returns the depth (0:
+     * the first key is None), or -1 when the general closure must take the row (no usable tables,
+     * or a code newer than the binding).
+     */
+    const locate = (f: Frame, tree: ResultTree): number => {
       if (!paths.boundTo(tree, f.block)) {
         for (let d = 0; d < k; d++) {
           dicts[d] = dictOf(f, d);
@@ -234,31 +237,47 @@ export function makeTally(cx: ExprCompiler, res: Resolution): (args: Expr[]) => 
         }
         paths.bind(tree, f.block, dicts);
       }
-      if (!paths.usable) return general(f);
+      if (!paths.usable) return -1;
       const row = f.row;
       let depth = 0;
       let i = 0;
       for (; depth < k; depth++) {
         const c = cols[depth]![row]!;
         if (c < 0) break;
-        // A code added to the dictionary after binding: not in the tables.
-        if (c >= lens[depth]!) return general(f);
+        if (c >= lens[depth]!) return -1;
         i = i * lens[depth]! + c;
         at[depth] = i;
         codes[depth] = c;
       }
-      if (depth === 0) return null;
-      let node = 0;
-      if (personOnly) {
+      return depth;
+    };
+    if (personOnly) {
+      // Separate closures for the two shapes, each with its own JIT feedback (lang/NOTES.md).
+      return (f) => {
+        const tree = f.result;
+        if (tree === null) return null;
+        const depth = locate(f, tree);
+        if (depth <= 0) return depth === 0 ? null : general(f);
+        const i = at[depth - 1]!;
         if (paths.seen(depth - 1, i, f.runSeq)) return null;
         let leaf = paths.known(depth - 1, i);
-        if (leaf === 0) for (let d = 0; d < depth; d++) leaf = node = paths.node(tree, d, at[d]!, node, dicts[d]!, codes[d]!);
+        for (let d = 0, node = 0; leaf === 0 && d < depth; d++) {
+          node = paths.node(tree, d, at[d]!, node, dicts[d]!, codes[d]!);
+          if (d === depth - 1) leaf = node;
+        }
         tree.addPersonLeaf(leaf, f.segment);
         return null;
-      }
+      };
+    }
+    return (f) => {
+      const tree = f.result;
+      if (tree === null) return null;
+      const depth = locate(f, tree);
+      if (depth <= 0) return depth === 0 ? null : general(f);
       computeAggs(f);
+      let node = 0;
       for (let d = 0; d < depth; d++) node = path[d] = paths.node(tree, d, at[d]!, node, dicts[d]!, codes[d]!);
-      tree.addPath(path, depth, f.segment, values, distinct, f.stamp[row]!);
+      tree.addPath(path, depth, f.segment, values, distinct, f.stamp[f.row]!);
       return null;
     };
   };
