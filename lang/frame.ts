@@ -106,7 +106,7 @@ export class Frame {
     this.end = p.end;
     this.row = p.start;
     this.person = p.id;
-    this.slots.fill(null);
+    if (this.slots.length > 0) this.slots.fill(null);
     this.eventCount = -1;
     this.matchDepth = 0;
     this.callDepth = 0;

@@ -10,7 +10,11 @@ import type { Resolution } from './check.ts';
 import { ResultTree, type AggSpec } from './result.ts';
 import type { Value } from './runtime/values.ts';
 
-export type RunOutcome = { member: boolean; value: Value };
+export type RunOutcome = Readonly<{ member: boolean; value: Value }>;
+
+/** The outcomes without a value, shared: most runs return one of them, so a run allocates nothing. */
+const NOT_MEMBER: RunOutcome = Object.freeze({ member: false, value: null });
+const MEMBER: RunOutcome = Object.freeze({ member: true, value: null });
 
 export interface Program {
   /** User columns the script references (the store decodes only these). */
@@ -59,7 +63,7 @@ export class CompiledProgram implements Program {
 
   run(person: PersonSlice, ctx: RunContext): RunOutcome {
     // A person always has rows; an empty slice would leave the cursor on someone else's row.
-    if (person.end <= person.start) return { member: false, value: null };
+    if (person.end <= person.start) return NOT_MEMBER;
     const f = this.frame;
     f.enter(person, ctx);
     ctx.result?.beginPerson();
@@ -73,6 +77,7 @@ export class CompiledProgram implements Program {
     } finally {
       ctx.budget.remaining = f.budget;
     }
+    if (value === null) return f.member ? MEMBER : NOT_MEMBER;
     return { member: f.member, value };
   }
 
