@@ -180,7 +180,7 @@ function main(): void {
     const program = compile(script, schema, { mode: 'event' });
     const people = query ? querySlices : slices;
     if (langOnly) {
-      const sink = { beginPerson() {}, tally() {}, child: () => 0, addPath() {} } as unknown as ResultTree;
+      const sink = { beginPerson() {}, tally() {}, child: () => 0, addPath() {}, addPersonLeaf() {} } as unknown as ResultTree;
       console.log(`${name}\n    language only (tally results discarded): ${rates(time(program, people, () => sink, reps))}`);
       continue;
     }
