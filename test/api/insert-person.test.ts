@@ -191,6 +191,20 @@ describe('insert validation', () => {
     expectError(await srv.post('/v1/insert/ev', big), 413, 'body_too_large', /10 MB/);
   });
 
+  it('413 for a streamed body without Content-Length that grows past 10 MB', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(1024 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ < 12) c.enqueue(chunk);
+        else c.close();
+      },
+    });
+    const init = { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/json' } };
+    const r = await srv.fetch('/v1/insert/ev', init as RequestInit);
+    expectError({ status: r.status, body: await r.json() }, 413, 'body_too_large', /more than 10485760 bytes/);
+  });
+
   it('accepts exactly 10,000 events', async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => ({ person: 'bulk' + (i % 500), stamp: T0 + i, action: 'a', _: { n: i } }));
     const r = await srv.post('/v1/insert/ev', many);

@@ -71,7 +71,10 @@ export function decoderFor(contentType: string | null): BodyDecoder {
 /** Reads the request body, refusing more than MAX_BODY_BYTES (413) before and while reading. */
 export async function readBody(req: Request): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (declared > MAX_BODY_BYTES) throw tooLarge(`${declared} bytes`);
+  if (declared > MAX_BODY_BYTES) {
+    await discard(req.body, DRAIN_LIMIT_BYTES);
+    throw tooLarge(`${declared} bytes`);
+  }
   if (req.body === null) return new Uint8Array(0);
   // A declared length within the limit is enforced by the runtime, so read the body in one native call.
   if (Number.isFinite(declared)) return new Uint8Array(await req.arrayBuffer());
@@ -83,7 +86,8 @@ export async function readBody(req: Request): Promise<Uint8Array> {
     if (done) break;
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
+      reader.releaseLock();
+      await discard(req.body, DRAIN_LIMIT_BYTES - size);
       throw tooLarge(`more than ${MAX_BODY_BYTES} bytes`);
     }
     parts.push(value);
@@ -96,6 +100,27 @@ export async function readBody(req: Request): Promise<Uint8Array> {
     at += p.byteLength;
   }
   return out;
+}
+
+/**
+ * Bytes of a refused body still read (and dropped) before answering 413: a client that sends the whole
+ * body before reading the response gets the 413 instead of a connection reset. Past this, cancel.
+ */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+async function discard(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
+  if (body === null) return;
+  const reader = body.getReader();
+  let seen = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    seen += value.byteLength;
+    if (seen > limit) {
+      await reader.cancel();
+      return;
+    }
+  }
 }
 
 function tooLarge(what: string): DbError {
