@@ -198,17 +198,7 @@ export function decodeDelta(bytes: Uint8Array): DeltaRows {
   const action = r.i32s();
   const event = r.i32s();
   const hash = r.f64s();
-  const ncols = r.u32();
-  const columns = new Map<number, RawColumn>();
-  for (let c = 0; c < ncols; c++) {
-    const id = r.u32();
-    const kind = KIND_OF_CODE[r.u32()];
-    if (kind === 'num') columns.set(id, { kind, values: r.f64s() });
-    else if (kind === 'text') columns.set(id, { kind, codes: r.i32s() });
-    else if (kind === 'numset') columns.set(id, { kind, offsets: r.i32s(), values: r.f64s() });
-    else if (kind === 'textset') columns.set(id, { kind, offsets: r.i32s(), codes: r.i32s() });
-    else throw new Error('delta: unknown column kind');
-  }
+  const columns = readColumns(r, { textCodes: () => r.i32s(), setOffsets: () => r.i32s(), setCodes: () => r.i32s() });
   return { rows, keys, person, stamp, strings, action, event, events, hash, columns };
 }
 
@@ -267,18 +257,34 @@ function decodeRowStrings(r: PackReader): DeltaRows {
   const action = codesOf(r.strings());
   const event = r.i32s();
   const hash = r.f64s();
+  const columns = readColumns(r, {
+    textCodes: () => codesOf(r.nullableStrings()),
+    setOffsets: () => offsetsOf(r.i32s()),
+    setCodes: () => codesOf(r.strings()),
+  });
+  return { rows, keys, person, stamp, strings: dict.dict, action, event, events, hash, columns };
+}
+
+/** How a delta format stores the parts of its columns that differ between formats 2 and 3. */
+interface ColumnParts {
+  textCodes(): Int32Array;
+  setOffsets(): Int32Array;
+  setCodes(): Int32Array;
+}
+
+function readColumns(r: PackReader, parts: ColumnParts): Map<number, RawColumn> {
   const ncols = r.u32();
   const columns = new Map<number, RawColumn>();
   for (let c = 0; c < ncols; c++) {
     const id = r.u32();
     const kind = KIND_OF_CODE[r.u32()];
     if (kind === 'num') columns.set(id, { kind, values: r.f64s() });
-    else if (kind === 'text') columns.set(id, { kind, codes: codesOf(r.nullableStrings()) });
-    else if (kind === 'numset') columns.set(id, { kind, offsets: offsetsOf(r.i32s()), values: r.f64s() });
-    else if (kind === 'textset') columns.set(id, { kind, offsets: offsetsOf(r.i32s()), codes: codesOf(r.strings()) });
+    else if (kind === 'text') columns.set(id, { kind, codes: parts.textCodes() });
+    else if (kind === 'numset') columns.set(id, { kind, offsets: parts.setOffsets(), values: r.f64s() });
+    else if (kind === 'textset') columns.set(id, { kind, offsets: parts.setOffsets(), codes: parts.setCodes() });
     else throw new Error('delta: unknown column kind');
   }
-  return { rows, keys, person, stamp, strings: dict.dict, action, event, events, hash, columns };
+  return columns;
 }
 
 export function deltaBytes(d: DeltaRows): number {

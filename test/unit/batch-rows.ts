@@ -2,6 +2,7 @@
  * Test helpers: InsertBatches from and to plain rows with attributes by column name, so tests state
  * batches and compare them without spelling out typed arrays and string codes.
  */
+import type { ColumnVector } from '../../lang/columns.ts';
 import type { TableSchema } from '../../lang/schema.ts';
 import { BatchWriter, type BatchColumn, type InsertBatch } from '../../shards/store/batch.ts';
 import { kindOf } from '../../shards/store/vectors.ts';
@@ -64,4 +65,18 @@ export function rowsOf(schema: TableSchema, b: InsertBatch): PlainRow[] {
     out.push({ person: b.people[b.person[i]!]!, stamp: b.stamp[i]!, action: b.strings[b.action[i]!]!, event: b.event[i]!, hash: b.eventHash[i]!, attrs });
   }
   return out;
+}
+
+/** One cell of a decoded column as a plain value (null for absent), for comparing rows in tests. */
+export function cellOf(v: ColumnVector, r: number): unknown {
+  switch (v.kind) {
+    case 'num':
+      return Number.isNaN(v.values[r]!) ? null : v.values[r];
+    case 'text':
+      return v.codes[r]! < 0 ? null : v.dict[v.codes[r]!];
+    case 'numset':
+      return [...v.values.subarray(v.offsets[r]!, v.offsets[r + 1]!)];
+    case 'textset':
+      return [...v.codes.subarray(v.offsets[r]!, v.offsets[r + 1]!)].map((c) => v.dict[c]);
+  }
 }

@@ -9,7 +9,7 @@ import { DbError } from '../../lang/errors.ts';
 import { decodeVector, decodeVectorRange, encodeVector, PART_BYTES } from '../../shards/store/codec.ts';
 import { personRows } from '../../shards/store/person.ts';
 import { ColumnarTable } from '../../shards/store/table.ts';
-import { batchOf, type PlainCell, type PlainRow } from './batch-rows.ts';
+import { batchOf, cellOf, type PlainCell, type PlainRow } from './batch-rows.ts';
 import { nodeStorage, type NodeStorage } from './node-sql.ts';
 import { schemaOf } from '../fixtures/rows.ts';
 
@@ -78,18 +78,6 @@ function eventMaker(rand: () => number, people: (string | number)[], longNotes: 
   };
 }
 
-function cellOf(v: ColumnVector, r: number): unknown {
-  switch (v.kind) {
-    case 'num':
-      return Number.isNaN(v.values[r]!) ? null : v.values[r];
-    case 'text':
-      return v.codes[r]! < 0 ? null : v.dict[v.codes[r]!];
-    case 'numset':
-      return [...v.values.subarray(v.offsets[r]!, v.offsets[r + 1]!)];
-    case 'textset':
-      return [...v.codes.subarray(v.offsets[r]!, v.offsets[r + 1]!)].map((c) => v.dict[c]);
-  }
-}
 
 function rowsOf(b: RowBlock, from: number, to: number): unknown[][] {
   const out: unknown[][] = [];

@@ -4,10 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { ColumnVector } from '../../lang/columns.ts';
 import type { TableSchema } from '../../lang/schema.ts';
 import type { InsertBatch } from '../../shards/store/batch.ts';
-import { batchOf, type PlainCell, type PlainRow, type PlainScalar } from './batch-rows.ts';
+import { batchOf, cellOf, type PlainCell, type PlainRow, type PlainScalar } from './batch-rows.ts';
 import { personRows } from '../../shards/store/person.ts';
 import { PartitionStore } from '../../shards/store/partition-store.ts';
 import { ColumnarTable } from '../../shards/store/table.ts';
@@ -82,18 +81,6 @@ function normal(v: PlainCell | undefined, isSet: boolean, isBool: boolean): unkn
   return v === undefined || v === null ? null : one(v as PlainScalar);
 }
 
-function cellOf(v: ColumnVector, r: number): unknown {
-  switch (v.kind) {
-    case 'num':
-      return Number.isNaN(v.values[r]!) ? null : v.values[r];
-    case 'text':
-      return v.codes[r]! < 0 ? null : v.dict[v.codes[r]!];
-    case 'numset':
-      return [...v.values.subarray(v.offsets[r]!, v.offsets[r + 1]!)];
-    case 'textset':
-      return [...v.codes.subarray(v.offsets[r]!, v.offsets[r + 1]!)].map((c) => v.dict[c]);
-  }
-}
 
 function actual(t: ColumnarTable): { ids: (string | number)[]; rows: unknown[][] } {
   const { block, people } = t.read(NAMES);
