@@ -72,23 +72,32 @@ describe('tally by whole coded paths (every key a text column)', () => {
   const run = (slices: { block: unknown }[], tree: ResultTree, prog: ReturnType<typeof compile>) => {
     for (const s of slices) prog.run(s as Parameters<typeof prog.run>[0], { result: tree, now: 0, sessionTime: 1, budget: { remaining: 1e6 } });
   };
+  /** The same 2-key tally by coded text-column keys (a) and by computed string keys (b), each with its tree. */
+  const codedAndComputed = (aggs: string) => {
+    const a = compile(`${aggs}match:\n    tally(page, src)`, schema, { mode: 'event' });
+    const b = compile(`${aggs}match:\n    tally(page + '', src + '')`, schema, { mode: 'event' });
+    const ra = a.newResult();
+    const rb = b.newResult();
+    return {
+      runBoth(slices: { block: unknown }[]): void {
+        run(slices, ra, a);
+        run(slices, rb, b);
+      },
+      rendered: () => [render(ra.toPartial()), render(rb.toPartial())] as const,
+    };
+  };
   for (const aggs of ['', AGGS]) {
     it(`a code added to the block's dictionary after the paths were bound${aggs ? ' [5 aggregators]' : ''}`, () => {
       const { block, slices } = buildBlock(schema, people(3, 40));
-      const a = compile(`${aggs}match:\n    tally(page, src)`, schema, { mode: 'event' });
-      const b = compile(`${aggs}match:\n    tally(page + '', src + '')`, schema, { mode: 'event' });
-      const ra = a.newResult();
-      const rb = b.newResult();
-      run(slices, ra, a);
-      run(slices, rb, b);
+      const t = codedAndComputed(aggs);
+      t.runBoth(slices);
       const page = block.columns.get('page')!;
       if (page.kind !== 'text') throw new Error('page is a text column');
       page.dict.push('late');
       for (let r = 0; r < block.length; r += 3) page.codes[r] = page.dict.length - 1;
-      run(slices, ra, a);
-      run(slices, rb, b);
-      const out = render(ra.toPartial());
-      expect(out).toEqual(render(rb.toPartial()));
+      t.runBoth(slices);
+      const [out, expected] = t.rendered();
+      expect(out).toEqual(expected);
       expect(out._.some((n) => n.g === 'late')).toBe(true);
     });
     it(`dictionaries too large for whole-path tables use the per-position caches${aggs ? ' [5 aggregators]' : ''}`, () => {
@@ -97,14 +106,10 @@ describe('tally by whole coded paths (every key a text column)', () => {
           id: `b${seed}_${p}`,
           rows: Array.from({ length: 4 }, (_, r) => ({ stamp: T0 + r, action: 'view', page: `pg${(p * 7 + r) % 300}`, src: `s${(p * 13 + r * seed) % 300}`, price: r, tags: [] })),
         }));
-      const { slices } = buildBlock(schema, big(5));
-      const a = compile(`${aggs}match:\n    tally(page, src)`, schema, { mode: 'event' });
-      const b = compile(`${aggs}match:\n    tally(page + '', src + '')`, schema, { mode: 'event' });
-      const ra = a.newResult();
-      const rb = b.newResult();
-      run(slices, ra, a);
-      run(slices, rb, b);
-      expect(render(ra.toPartial())).toEqual(render(rb.toPartial()));
+      const t = codedAndComputed(aggs);
+      t.runBoth(buildBlock(schema, big(5)).slices);
+      const [out, expected] = t.rendered();
+      expect(out).toEqual(expected);
     });
   }
 });
